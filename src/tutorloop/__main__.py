@@ -1,0 +1,3 @@
+from tutorloop.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,42 @@
+"""Settings, read from `TUTORLOOP_*` environment variables (and a `.env` file if present)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting of the platform; `docs/deployment.md` lists them all."""
+
+    model_config = SettingsConfigDict(env_prefix="TUTORLOOP_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("./var"), description="Folder for the SQLite file and media.")
+    database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite in data_dir.")
+    media_dir: Path | None = Field(default=None, description="Local media root; default data_dir/media.")
+    host: str = Field(default="127.0.0.1", description="Address `tutorloop serve` binds to.")
+    port: int = Field(default=8420, description="Port `tutorloop serve` listens on.")
+    session_days: int = Field(default=14, description="Lifetime of a browser session, in days.")
+    lease_seconds: int = Field(default=900, description="Default lease length for new projects.")
+    max_upload_mb: int = Field(default=100, description="Largest accepted upload, in megabytes.")
+    secure_cookies: bool = Field(default=False, description="Mark cookies Secure (set behind HTTPS).")
+    db_pool_size: int = Field(default=20, description="Connection pool size for PostgreSQL.")
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file inside data_dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'tutorloop.db').resolve()}"
+
+    @property
+    def resolved_media_dir(self) -> Path:
+        """The local media root."""
+        return (self.media_dir or self.data_dir / "media").resolve()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings."""
+    return Settings()

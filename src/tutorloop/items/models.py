@@ -1,0 +1,39 @@
+"""Items: the things people label."""
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tutorloop.db import Base, JSONType, UTCDateTime, utcnow
+
+
+class Item(Base):
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    external_id: Mapped[str] = mapped_column(String(200))
+    data: Mapped[dict] = mapped_column(JSONType)
+    meta: Mapped[dict] = mapped_column(JSONType, default=dict)
+    # How many human labels the item needs, how many count now (rejected ones don't), how many leases
+    # are out. `queued` is true while needed > annotation_count + lease_count: the queue reads only that.
+    needed: Mapped[int] = mapped_column(Integer, default=1)
+    annotation_count: Mapped[int] = mapped_column(Integer, default=0)
+    lease_count: Mapped[int] = mapped_column(Integer, default=0)
+    queued: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("project_id", "external_id"),
+        Index(None, "project_id", "queued", "id"),
+    )
+
+    def refresh_queued(self) -> None:
+        """Recompute `queued` from the counters."""
+        self.queued = self.needed > self.annotation_count + self.lease_count
+
+    @property
+    def complete(self) -> bool:
+        """True once the item has all the labels it needs."""
+        return self.annotation_count >= self.needed

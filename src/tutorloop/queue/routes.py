@@ -1,0 +1,35 @@
+"""HTTP routes for the queue."""
+
+from fastapi import APIRouter
+
+from tutorloop.accounts.deps import Actor, DbSession
+from tutorloop.items.routes import item_read
+from tutorloop.projects.schemas import LeaseRead, NextRead
+from tutorloop.projects.service import authorize
+from tutorloop.queue import service
+
+router = APIRouter(tags=["queue"])
+
+
+@router.post("/projects/{project_id}/queue/next", response_model=NextRead)
+def next_item(project_id: int, actor: Actor, session: DbSession):
+    """Lease your next item (or get back the one you hold); item null when nothing is left for you."""
+    item, lease = service.lease_next(session, actor=actor, project_id=project_id)
+    if item is None:
+        return NextRead(item=None, lease=None)
+    spec = authorize(session, actor=actor, project_id=project_id).spec
+    return NextRead(item=item_read(item, spec), lease=LeaseRead(item_id=item.id, expires_at=lease.expires_at))
+
+
+@router.post("/projects/{project_id}/queue/{item_id}/skip")
+def skip(project_id: int, item_id: int, actor: Actor, session: DbSession):
+    """Give the item back for others; you will not be offered it again."""
+    service.skip(session, actor=actor, project_id=project_id, item_id=item_id)
+    return {"ok": True}
+
+
+@router.post("/projects/{project_id}/queue/{item_id}/release")
+def release(project_id: int, item_id: int, actor: Actor, session: DbSession):
+    """Give the item back without skipping it."""
+    service.release(session, actor=actor, project_id=project_id, item_id=item_id)
+    return {"ok": True}

@@ -1,0 +1,145 @@
+"""The labelling schema: what each item shows (fields) and what people answer (questions).
+
+A schema is written in YAML or JSON (see docs/schema.md). `parse_spec` validates it and returns the
+normalised form stored on the project; `validate_item_data` and `validate_answers` check items and
+answers against it, raising `Invalid` with the path of the first problem.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tutorloop.errors import Invalid
+from tutorloop.schema.questions import QuestionConfig, get_type
+
+MAX_SPEC_CHARS = 1_000_000
+
+
+class FieldSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+    type: Literal["text", "image", "chat"]
+    label: str = ""
+    format: Literal["plain", "markdown"] = "plain"
+    required: bool = True
+
+
+class ProjectSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    guidelines: str = ""
+    fields: list[FieldSpec] = Field(min_length=1)
+    questions: list[dict[str, Any]] = Field(min_length=1)
+    overlap: int = Field(default=1, ge=1, le=100)
+    lease_seconds: int = Field(default=900, ge=30, le=7 * 24 * 3600)
+
+
+def _pydantic_where(prefix: str, error: dict) -> str:
+    return ".".join([prefix, *(str(p) for p in error["loc"])]).strip(".")
+
+
+def _invalid_from(exc: ValidationError, prefix: str) -> Invalid:
+    first = exc.errors()[0]
+    where = _pydantic_where(prefix, first)
+    message = first["msg"].removeprefix("Value error, ")
+    return Invalid(f"{where}: {message}", where=where)
+
+
+def load_spec_text(text: str) -> dict:
+    """Parse a YAML or JSON schema document into a dict."""
+    if len(text) > MAX_SPEC_CHARS:
+        raise Invalid("schema is too large", where="spec")
+    try:
+        data = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark else (f" at line {exc.lineno}" if hasattr(exc, "lineno") else "")
+        raise Invalid(f"the schema is not valid YAML or JSON{line}: {exc}", where="spec") from exc
+    if not isinstance(data, dict):
+        raise Invalid("the schema must be a mapping with name, fields and questions", where="spec")
+    return data
+
+
+def parse_question(raw: Any, where: str) -> QuestionConfig:
+    """Validate one question's settings through its registry entry."""
+    if not isinstance(raw, dict):
+        raise Invalid(f"{where}: a question must be a mapping", where=where)
+    qtype = get_type(str(raw.get("type", "")), f"{where}.type")
+    try:
+        return qtype.Config.model_validate(raw)
+    except ValidationError as exc:
+        raise _invalid_from(exc, where) from exc
+
+
+def parse_spec(raw: dict) -> dict:
+    """Validate a schema and return its normalised JSON form."""
+    try:
+        spec = ProjectSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise _invalid_from(exc, "spec") from exc
+    questions = [parse_question(q, f"spec.questions.{i}") for i, q in enumerate(spec.questions)]
+    for kind, names in (("field", [f.name for f in spec.fields]), ("question", [q.name for q in questions])):
+        dupes = {n for n in names if names.count(n) > 1}
+        if dupes:
+            raise Invalid(f"duplicate {kind} name {sorted(dupes)[0]!r}", where=f"spec.{kind}s")
+    out = spec.model_dump()
+    out["questions"] = [q.model_dump() for q in questions]
+    return out
+
+
+def question_configs(spec: dict) -> list[QuestionConfig]:
+    """The typed question configs of a stored (already normalised) schema."""
+    return [get_type(q["type"], "spec").Config.model_validate(q) for q in spec["questions"]]
+
+
+def _check_chat(value: Any, where: str) -> None:
+    if not isinstance(value, list) or not value:
+        raise Invalid(f"{where}: a chat must be a non-empty list of messages", where=where)
+    for i, message in enumerate(value):
+        if not isinstance(message, dict) or not isinstance(message.get("content"), str):
+            raise Invalid(f"{where}.{i}: a message needs a text 'content'", where=f"{where}.{i}")
+        if message.get("role") not in ("system", "user", "assistant", "tool"):
+            raise Invalid(f"{where}.{i}: role must be system, user, assistant or tool",
+                          where=f"{where}.{i}.role")
+
+
+def validate_item_data(spec: dict, data: dict, where: str) -> None:
+    """Check that an item has every required field in the right shape."""
+    for field in spec["fields"]:
+        name, path = field["name"], f"{where}.{field['name']}"
+        value = data.get(name)
+        if value is None or value == "":
+            if field.get("required", True):
+                raise Invalid(f"{path}: missing required field {name!r}", where=path)
+            continue
+        if field["type"] in ("text", "image") and not isinstance(value, str):
+            raise Invalid(f"{path}: expected a string", where=path)
+        if field["type"] == "chat":
+            _check_chat(value, path)
+
+
+def validate_answers(spec: dict, answers: Any) -> dict:
+    """Validate a person's answers against every question; returns the normalised answers."""
+    if not isinstance(answers, dict):
+        raise Invalid("answers must be an object mapping question names to answers", where="answers")
+    configs = {c.name: c for c in question_configs(spec)}
+    unknown = sorted(set(answers) - set(configs))
+    if unknown:
+        raise Invalid(f"answers.{unknown[0]}: no such question in this project", where=f"answers.{unknown[0]}")
+    clean: dict[str, Any] = {}
+    for name, config in configs.items():
+        where = f"answers.{name}"
+        value = answers.get(name)
+        if value is None or value == "" or value == []:
+            if config.required:
+                raise Invalid(f"{where}: this question is required", where=where)
+            continue
+        clean[name] = get_type(config.type, where).validate(config, value, where)
+    return clean

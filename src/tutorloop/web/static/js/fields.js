@@ -1,0 +1,76 @@
+// What an item shows: one renderer per field type. Plain text is set with textContent; Markdown fields
+// use the HTML the server rendered and sanitised (item.rendered[name]); nothing else becomes HTML.
+import { h } from './ui.js';
+import { t } from './i18n.js';
+
+const ROLE_KEYS = { user: 'chat.user', assistant: 'chat.assistant', system: 'chat.system', tool: 'chat.tool' };
+
+function textField(field, value, item) {
+  const rendered = item.rendered ? item.rendered[field.name] : undefined;
+  if (field.format === 'markdown' && typeof rendered === 'string') {
+    const box = h('div', { class: 'field-text prose', dir: 'auto' });
+    box.innerHTML = rendered; // server-rendered, raw HTML disabled, links sanitised
+    return box;
+  }
+  return h('div', { class: 'field-text field-plain', dir: 'auto' }, value === null || value === undefined ? '' : String(value));
+}
+
+/** Only web, same-site and inline-image addresses; anything else (javascript:, file:) is dropped. */
+export function safeImageUrl(url) {
+  if (typeof url !== 'string' || url === '') return null;
+  if (url.startsWith('/') && !url.startsWith('//')) return url;
+  if (/^data:image\/(png|jpe?g|gif|webp|avif);/i.test(url)) return url;
+  try {
+    const parsed = new URL(url, location.origin);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}
+
+function imageField(field, value, item) {
+  const rendered = item.rendered ? item.rendered[field.name] : undefined;
+  const src = safeImageUrl(typeof rendered === 'string' ? rendered : value);
+  if (!src) return h('p', { class: 'muted' }, t('field.no_image'));
+  const img = h('img', { class: 'field-image', alt: field.alt || field.label || field.name, loading: 'lazy', decoding: 'async' });
+  img.src = src;
+  img.addEventListener('error', () => img.replaceWith(h('p', { class: 'muted' }, t('field.image_failed'))), { once: true });
+  return h('a', { href: src, target: '_blank', rel: 'noopener noreferrer', class: 'image-link' }, img);
+}
+
+function chatField(field, value) {
+  const messages = Array.isArray(value) ? value : [];
+  const list = h('ol', { class: 'chat', 'aria-label': field.label || field.name });
+  for (const message of messages) {
+    const role = message && typeof message === 'object' ? String(message.role ?? '') : '';
+    const content = message && typeof message === 'object' ? message.content : message;
+    const roleText = ROLE_KEYS[role] ? t(ROLE_KEYS[role]) : role;
+    list.append(h('li', { class: `chat-msg chat-${/^[a-z]+$/.test(role) ? role : 'other'}` },
+      h('div', { class: 'chat-role' }, roleText),
+      h('div', { class: 'chat-content', dir: 'auto' }, typeof content === 'string' ? content : JSON.stringify(content, null, 2))));
+  }
+  if (!messages.length) list.append(h('li', { class: 'muted' }, t('field.empty')));
+  return list;
+}
+
+function otherField(field, value) {
+  return h('pre', { class: 'field-json', dir: 'auto' }, typeof value === 'string' ? value : JSON.stringify(value, null, 2));
+}
+
+export const fieldRenderers = { text: textField, image: imageField, chat: chatField };
+
+/** Render every field of `spec.fields` for `item` into `container` (replacing what was there). */
+export function renderFields(container, fields, item) {
+  container.replaceChildren();
+  const list = fields && fields.length ? fields : Object.keys(item.data || {}).map((name) => ({ name, type: 'text' }));
+  for (const field of list) {
+    const value = item.data ? item.data[field.name] : undefined;
+    const render = fieldRenderers[field.type] || otherField;
+    const section = h('section', { class: `item-field item-field-${field.type || 'other'}`, testid: `field-${field.name}` });
+    if (list.length > 1 || field.label) {
+      section.append(h('h3', { class: 'field-name', dir: 'auto' }, field.label || field.name));
+    }
+    section.append(render(field, value, item));
+    container.append(section);
+  }
+}

@@ -1,0 +1,196 @@
+// A project's dashboard: progress for everyone; import, export, members and settings for its managers.
+import { api, del, get, patch, put } from '../api.js';
+import { fmtNumber, fmtPercent, fmtSeconds, t } from '../i18n.js';
+import { renderPreview } from '../markdown-preview.js';
+import { $, $$, busy, h, isTyping, on, page, setBar, showErrorBox, toast } from '../ui.js';
+
+const pid = page.pid;
+const root = $('#main');
+const el = (role, scope = root) => $(`[data-role="${role}"]`, scope);
+const ROLE_KEYS = { manager: 'role.manager', reviewer: 'role.reviewer', annotator: 'role.annotator' };
+let project = null;
+let isManager = false;
+let usersByName = null;
+
+function reveal(requirement, show) {
+  for (const section of $$(`[data-requires="${requirement}"]`, root)) section.hidden = !show;
+}
+
+async function loadProject() {
+  project = await get(`/projects/${pid}`);
+  isManager = project.my_role === 'manager' || (page.user && page.user.role === 'admin');
+  const isStaff = isManager || project.my_role === 'reviewer';
+  el('name').textContent = project.name;
+  el('description').textContent = project.description || '';
+  document.title = `${project.name} · tutorloop`;
+  el('my-role').textContent = project.my_role ? t('project.your_role', { role: t(ROLE_KEYS[project.my_role]) }) : '';
+  const annotate = el('annotate-link');
+  annotate.href = `/projects/${pid}/annotate`;
+  annotate.hidden = !project.my_role;
+  const review = el('review-link');
+  review.href = `/projects/${pid}/review`;
+  review.hidden = !isStaff;
+  reveal('staff', isStaff);
+  reveal('manager', isManager);
+  for (const link of $$('[data-role="export"]', root)) {
+    link.href = `/api/v1/projects/${pid}/export?format=${link.dataset.format}`;
+  }
+  if (isManager) fillSettings();
+}
+
+async function loadProgress() {
+  const p = await get(`/projects/${pid}/progress`);
+  for (const dd of $$('[data-stat]', root)) dd.textContent = fmtNumber(p[dd.dataset.stat]);
+  $('[data-stat="complete"]', root).textContent = `${fmtNumber(p.complete)} (${fmtPercent(p.complete, p.items)})`;
+  setBar(el('bar-done'), el('bar-part'), p.complete, p.in_progress, p.items);
+  const rows = (p.per_annotator || []).map((a) => h('tr', { testid: 'annotator-row', dataset: { username: a.username } },
+    h('td', { dir: 'auto' }, a.username),
+    h('td', { class: 'num' }, fmtNumber(a.annotations)),
+    h('td', { class: 'num' }, fmtNumber(a.accepted)),
+    h('td', { class: 'num' }, fmtNumber(a.rejected)),
+    h('td', { class: 'num' }, fmtSeconds(a.median_seconds))));
+  el('per-annotator').replaceChildren(...(rows.length ? rows
+    : [h('tr', {}, h('td', { colspan: 5, class: 'muted' }, t('progress.no_annotators')))]));
+}
+
+/* ---------- members ---------- */
+
+function roleSelect(member) {
+  const select = h('select', { 'aria-label': t('members.role'), testid: 'member-role-select', dataset: { userId: String(member.user_id) } });
+  for (const role of ['annotator', 'reviewer', 'manager']) {
+    const option = h('option', { value: role }, t(ROLE_KEYS[role]));
+    option.selected = role === member.role;
+    select.append(option);
+  }
+  return select;
+}
+
+async function loadMembers() {
+  const members = await get(`/projects/${pid}/members`);
+  el('members').replaceChildren(...members.map((m) => h('tr', { testid: 'member-row', dataset: { username: m.username } },
+    h('td', { dir: 'auto' }, m.display_name && m.display_name !== m.username ? `${m.display_name} (${m.username})` : m.username),
+    h('td', {}, isManager ? roleSelect(m) : t(ROLE_KEYS[m.role] || m.role)),
+    h('td', { class: 'actions' }, isManager ? h('button', {
+      type: 'button', class: 'btn btn-small btn-danger-quiet', testid: 'member-remove',
+      dataset: { action: 'remove-member', userId: String(m.user_id), username: m.username },
+    }, t('members.remove')) : null))));
+}
+
+async function userIdOf(username) {
+  if (!usersByName) {
+    usersByName = new Map();
+    try {
+      for (const user of await get('/users', { quiet: true })) usersByName.set(user.username.toLowerCase(), user);
+    } catch { /* not allowed to list people: fall through */ }
+    el('usernames').replaceChildren(...[...usersByName.values()].filter((u) => u.is_active !== false)
+      .map((u) => h('option', { value: u.username }, u.display_name || '')));
+  }
+  const user = usersByName.get(username.toLowerCase());
+  return user ? user.id : null;
+}
+
+on(root, 'submit', 'form[data-form="add-member"]', async (event, form) => {
+  event.preventDefault();
+  const username = form.elements.username.value.trim();
+  if (!username) return;
+  const userId = await userIdOf(username);
+  if (!userId) { toast(t('members.unknown', { username }), 'error'); return; }
+  await busy($('button[type="submit"]', form), () => put(`/projects/${pid}/members/${userId}`, { role: form.elements.role.value }));
+  form.reset();
+  toast(t('members.added', { username }));
+  await loadMembers();
+});
+
+on(root, 'focusin', 'form[data-form="add-member"] input', () => { userIdOf(''); });
+
+on(root, 'change', 'select[data-testid="member-role-select"]', async (event, select) => {
+  await put(`/projects/${pid}/members/${select.dataset.userId}`, { role: select.value });
+  toast(t('members.role_changed'));
+  await loadMembers();
+});
+
+on(root, 'click', '[data-action="remove-member"]', async (event, button) => {
+  if (!window.confirm(t('members.confirm_remove', { username: button.dataset.username }))) return;
+  await busy(button, () => del(`/projects/${pid}/members/${button.dataset.userId}`));
+  toast(t('members.removed', { username: button.dataset.username }));
+  await loadMembers();
+});
+
+/* ---------- import ---------- */
+
+on(root, 'change', 'form[data-form="import"] input[type="file"]', (event, input) => {
+  el('file-name', input.form).textContent = input.files[0] ? input.files[0].name : '';
+});
+
+on(root, 'submit', 'form[data-form="import"]', async (event, form) => {
+  event.preventDefault();
+  const result = el('result', form);
+  const errorBox = el('error', form);
+  result.hidden = true;
+  showErrorBox(errorBox, null);
+  const file = form.elements.file.files[0];
+  if (!file) { showErrorBox(errorBox, { detail: t('import.no_file') }); return; }
+  const data = new FormData();
+  data.append('file', file);
+  if (form.elements.format.value) data.append('format', form.elements.format.value);
+  try {
+    const summary = await busy($('button[type="submit"]', form),
+      () => api('POST', `/projects/${pid}/items/import`, { form: data, quiet: true }));
+    result.textContent = t('import.result', {
+      created: fmtNumber(summary.created), updated: fmtNumber(summary.updated), total: fmtNumber(summary.total),
+    });
+    result.hidden = false;
+    form.reset();
+    el('file-name', form).textContent = '';
+    await loadProgress();
+  } catch (err) {
+    showErrorBox(errorBox, err);
+  }
+});
+
+/* ---------- settings ---------- */
+
+function fillSettings() {
+  const form = $('form[data-form="settings"]', root);
+  form.elements.overlap.value = project.overlap;
+  form.elements.lease_minutes.value = Math.max(1, Math.round(project.lease_seconds / 60));
+  form.elements.guidelines.value = project.guidelines || '';
+  el('guideline-version', form).textContent = t('settings.version', { n: project.guideline_version });
+}
+
+on(root, 'click', '.md-tabs [data-tab]', (event, tab) => {
+  const form = tab.closest('form');
+  const preview = tab.dataset.tab === 'preview';
+  for (const other of $$('[data-tab]', form)) other.setAttribute('aria-selected', String(other === tab));
+  el('write', form).closest('label').hidden = preview;
+  const box = el('preview', form);
+  box.hidden = !preview;
+  if (preview) renderPreview(box, form.elements.guidelines.value);
+});
+
+on(root, 'submit', 'form[data-form="settings"]', async (event, form) => {
+  event.preventDefault();
+  const body = {
+    overlap: Number(form.elements.overlap.value),
+    lease_seconds: Number(form.elements.lease_minutes.value) * 60,
+  };
+  if ((form.elements.guidelines.value || '') !== (project.guidelines || '')) body.guidelines = form.elements.guidelines.value;
+  project = await busy($('button[type="submit"]', form), () => patch(`/projects/${pid}`, body));
+  fillSettings();
+  toast(t('settings.saved'));
+  await loadProgress();
+});
+
+document.addEventListener('keydown', (event) => {
+  if (event.key !== 'Enter' || event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
+  if (event.target !== document.body && event.target !== root) return;
+  const link = el('annotate-link');
+  if (!link.hidden) { event.preventDefault(); link.click(); }
+});
+
+async function start() {
+  await loadProject();
+  await Promise.all([loadProgress(), loadMembers().catch(() => {})]);
+}
+
+start().catch(() => { el('name').textContent = t('project.load_failed'); });
