@@ -60,8 +60,10 @@ def run(cmd: list[str], *, env: dict[str, str] | None = None, cwd: str | Path | 
     except subprocess.TimeoutExpired as exc:
         raise BenchError(f"{what or cmd[0]}: timed out after {timeout:.0f} s") from exc
     if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout or "").strip()[-2000:]
-        raise BenchError(f"{what or ' '.join(cmd[:4])}: exit code {proc.returncode}: {tail}")
+        output = (proc.stderr or proc.stdout or "").strip()
+        log(f"{what or cmd[0]} failed; output tail:\n{output[-3000:]}")
+        last = output.splitlines()[-1] if output else "(no output)"
+        raise BenchError(f"{what or ' '.join(cmd[:4])}: exit code {proc.returncode}: {last}")
     return proc.stdout
 
 
@@ -84,8 +86,9 @@ def machine_busy_seconds() -> float:
     return (sum(values) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def _proc_cpu_seconds(pgid: int) -> float:
-    """CPU seconds (user + system) used so far by the live processes of a process group."""
+def _proc_cpu_seconds(*, pgid: int | None = None, uid: int | None = None) -> float:
+    """CPU seconds (user + system, with reaped children) used so far by the live processes of a process
+    group, or of an OS user."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0
     for entry in os.listdir("/proc"):
@@ -93,13 +96,22 @@ def _proc_cpu_seconds(pgid: int) -> float:
             continue
         try:
             stat = Path(f"/proc/{entry}/stat").read_text()
+            owner = os.stat(f"/proc/{entry}").st_uid if uid is not None else None
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2:].split()
-        # fields[2] is pgrp, fields[11]/[12] utime/stime (man 5 proc, counting from field 3 = state)
-        if int(fields[2]) == pgid:
+        # man 5 proc, counting from field 3 (state) = index 0: pgrp = 2, utime, stime, cutime, cstime = 11..14
+        if (pgid is not None and int(fields[2]) == pgid) or (uid is not None and owner == uid):
             total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
     return total / tick
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU used so far by every process of the `postgres` OS user (the benchmark's database server)."""
+    try:
+        return _proc_cpu_seconds(uid=pwd.getpwnam("postgres").pw_uid)
+    except KeyError:
+        return 0.0
 
 
 class Server:
@@ -133,7 +145,7 @@ class Server:
                 time.sleep(0.5)
 
     def cpu_seconds(self) -> float:
-        return _proc_cpu_seconds(self.proc.pid) if self.proc and self.proc.poll() is None else 0.0
+        return _proc_cpu_seconds(pgid=self.proc.pid) if self.proc and self.proc.poll() is None else 0.0
 
     def log_tail(self, chars: int = 3000) -> str:
         try:
@@ -170,7 +182,8 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 @dataclass
 class OwnPostgres:
-    """Fallback when tests/support/postgres.py is not there: initdb + pg_ctl, Unix socket only."""
+    """A cluster with PostgreSQL's stock settings (durable: fsync and synchronous_commit on), listening on a
+    Unix socket only. initdb + pg_ctl as the `postgres` OS user."""
 
     base_dir: Path
     url: str = ""
@@ -184,7 +197,9 @@ class OwnPostgres:
         data, sock = self.base_dir / "pgdata", self.base_dir / "sock"
         for d in (data, sock):
             d.mkdir(exist_ok=True)
-            os.chown(d, pw.pw_uid, pw.pw_gid)
+        if os.geteuid() == 0:
+            for d in (self.base_dir, data, sock):
+                os.chown(d, pw.pw_uid, pw.pw_gid)
         port = free_port()
         as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         run([*as_pg, str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8"],
@@ -193,8 +208,8 @@ class OwnPostgres:
         run([*as_pg, str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(self.base_dir / "pg.log"),
              "-w", "-t", "60", "start"], timeout=90, what="pg_ctl start")
         self._as_pg, self._data = as_pg, data
-        run([*as_pg, str(PG_BIN / "createdb" if (PG_BIN / "createdb").exists() else "createdb"),
-             "-h", str(sock), "-p", str(port), "-U", "postgres", "bench"], timeout=60, what="createdb")
+        run([*as_pg, str(PG_BIN / "createdb"), "-h", str(sock), "-p", str(port), "-U", "postgres", "bench"],
+            timeout=60, what="createdb")
         self.url = f"postgresql+psycopg://postgres@/bench?host={sock}&port={port}"
         return self
 
@@ -206,8 +221,16 @@ class OwnPostgres:
             pass
 
 
-def start_postgres(base_dir: Path, repo_root: Path):
-    """The project's test helper when present, else the private cluster above. Has .url and .stop()."""
+def start_postgres(base_dir: Path, repo_root: Path, *, use_test_helper: bool = False):
+    """A private PostgreSQL with .url and .stop().
+
+    By default the cluster above, with stock (durable) settings. With use_test_helper, the project's
+    tests/support/postgres.py, which turns fsync, synchronous_commit and full_page_writes off: faster, but not
+    how anyone runs PostgreSQL in production.
+    """
+    if not use_test_helper:
+        log("PostgreSQL: private cluster with stock settings (fsync on)")
+        return OwnPostgres(base_dir).start()
     if str(repo_root) not in sys.path:
         sys.path.append(str(repo_root))
     try:
@@ -215,9 +238,9 @@ def start_postgres(base_dir: Path, repo_root: Path):
     except Exception:  # noqa: BLE001 - any import problem means: use our own
         project_start = None
     if project_start is not None:
-        log("PostgreSQL: using tests/support/postgres.py")
+        log("PostgreSQL: tests/support/postgres.py (fsync, synchronous_commit, full_page_writes off)")
         return project_start(base_dir)
-    log("PostgreSQL: tests/support/postgres.py not importable, starting a private cluster")
+    log("PostgreSQL: tests/support/postgres.py not importable; private cluster with stock settings instead")
     return OwnPostgres(base_dir).start()
 
 
@@ -236,6 +259,7 @@ class LoadResult:
     exhausted_clients: int = 0  # clients that were told nothing is left
     client_cpu_s: float = 0.0   # CPU the load generator itself used
     server_cpu_s: float = 0.0   # CPU the server's process group used during the run
+    db_cpu_s: float = 0.0       # CPU of the postgres OS user's processes during the run
     machine_cpu_s: float = 0.0  # CPU the whole machine used during the run (server, clients, database)
 
     def summary(self) -> dict[str, Any]:
@@ -255,7 +279,11 @@ class LoadResult:
             "load_seconds": round(self.duration_s, 2),
             "client_cpu_s": round(self.client_cpu_s, 1),
             "server_cpu_s": round(self.server_cpu_s, 1),
+            "db_cpu_s": round(self.db_cpu_s, 1),
             "machine_cpu_s": round(self.machine_cpu_s, 1),
+            # CPU that none of the above used: other work on the machine, which disturbs the figures
+            "other_cpu_s": round(max(0.0, self.machine_cpu_s - self.client_cpu_s - self.server_cpu_s
+                                     - self.db_cpu_s), 1),
         }
 
 
@@ -325,12 +353,14 @@ async def _drive(clients: list[httpx.AsyncClient], next_fn: NextFn, submit_fn: S
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     scpu0 = server.cpu_seconds() if server else 0.0
     mcpu0 = machine_busy_seconds()
+    dcpu0 = postgres_cpu_seconds()
     await asyncio.gather(*(one(c) for c in clients))
     result.duration_s = time.perf_counter() - start
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     result.client_cpu_s = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     result.server_cpu_s = (server.cpu_seconds() - scpu0) if server else 0.0
     result.machine_cpu_s = machine_busy_seconds() - mcpu0
+    result.db_cpu_s = postgres_cpu_seconds() - dcpu0
     return result
 
 

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Request, Response
 
 from tutorloop.accounts import service
 from tutorloop.accounts.deps import SESSION_COOKIE, Actor, DbSession
+from tutorloop.errors import Unauthorized
 from tutorloop.accounts.schemas import (
     LoginRequest, SessionRead, TokenCreate, TokenCreated, TokenRead, UserCreate, UserRead, UserUpdateMe,
 )
@@ -15,8 +16,12 @@ router = APIRouter(tags=["accounts"])
 def login(body: LoginRequest, request: Request, response: Response, session: DbSession):
     """Sign in with username and password; sets the session cookie."""
     settings = request.app.state.settings
-    user, secret, csrf = service.login(session, username=body.username, password=body.password,
-                                       days=settings.session_days)
+    result = service.login(session, username=body.username, password=body.password,
+                           days=settings.session_days)
+    if result is None:
+        session.commit()  # keep the failed attempt in the audit log although the answer is an error
+        raise Unauthorized("Wrong username or password, or the account is deactivated.")
+    user, secret, csrf = result
     response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax", secure=settings.secure_cookies,
                         max_age=settings.session_days * 86400, path="/")
     return SessionRead(user=UserRead.model_validate(user), csrf_token=csrf)

@@ -60,14 +60,18 @@ def authenticate_token(session: Session, *, secret: str) -> Principal | None:
     return Principal(user=user, via="token", credential_id=token.id)
 
 
-def login(session: Session, *, username: str, password: str, days: int) -> tuple[User, str, str]:
-    """Check the password and open a session; returns (user, cookie secret, CSRF token)."""
+def login(session: Session, *, username: str, password: str, days: int) -> tuple[User, str, str] | None:
+    """Check the password and open a session; returns (user, cookie secret, CSRF token).
+
+    A failed attempt returns None after adding its audit row, so the caller can commit that row
+    before answering 401.
+    """
     user = session.scalar(select(User).where(User.username == username))
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
         record(session, actor_id=user.id if user else None, action="auth.login_failed",
-               target_type="user", target_id=username)
-        raise Unauthorized("Wrong username or password, or the account is deactivated.")
+               target_type="user", target_id=username[:64])
+        return None
     secret, csrf = new_secret(), new_secret()
     session.add(
         AuthSession(

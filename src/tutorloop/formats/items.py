@@ -52,7 +52,8 @@ def read_records(data: bytes, fmt: str) -> Iterator[RawRecord]:
     """Yield the file's records; raise Invalid naming the line or record that cannot be read."""
     text = _decode(data)
     if fmt == "jsonl":
-        for number, line in enumerate(text.splitlines(), start=1):
+        # Only \n ends a JSONL line: str.splitlines() would also split inside text at U+2028, \x85, ...
+        for number, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
             try:

@@ -21,6 +21,7 @@ async function loadTokens() {
   const tokens = await get('/auth/tokens');
   $('[data-role="rows"]', root).replaceChildren(...tokens.map(row));
   $('[data-role="empty"]', root).hidden = tokens.length > 0;
+  $('[data-role="table"]', root).hidden = tokens.length === 0;
 }
 
 on(root, 'submit', 'form[data-form="profile"]', async (event, form) => {

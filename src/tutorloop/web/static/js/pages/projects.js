@@ -19,7 +19,7 @@ function card(project) {
   }
   const el = h('article', { class: 'card project-card', testid: 'project-card', dataset: { projectId: String(project.id) } },
     h('div', { class: 'card-head' },
-      h('h2', { dir: 'auto' }, h('a', { href: `/projects/${project.id}`, testid: 'project-link' }, project.name)),
+      h('h2', {}, h('a', { href: `/projects/${project.id}`, dir: 'auto', testid: 'project-link' }, project.name)),
       role ? h('span', { class: 'role-tag' }, role) : null),
     project.description ? h('p', { class: 'muted clamp-2', dir: 'auto' }, project.description) : null,
     bar, stats, actions);

@@ -37,7 +37,7 @@ function card(annotation) {
   },
   h('div', { class: 'card-head' },
     h('h2', { class: 'small-h' },
-      h('a', { href: `/projects/${pid}/items/${annotation.item_id}` }, t('review.item', { id: annotation.item_id })), ' ',
+      h('a', { href: `/projects/${pid}/items/${annotation.item_id}`, dataset: { role: 'item-ref' } }, t('review.item', { id: `#${annotation.item_id}` })), ' ',
       h('span', { class: 'muted', dir: 'auto' }, t('review.by', { username: annotation.username || `#${annotation.user_id}` }))),
     statusBadge(annotation.status)),
   h('p', { class: 'muted small' }, [
@@ -67,7 +67,10 @@ function card(annotation) {
       h('button', { type: 'submit', class: 'btn btn-primary', testid: 'correct-save' }, t('review.save_correction')))));
   cards.set(annotation.id, { annotation, element, widgets: [] });
   itemOf(annotation.item_id)
-    .then((item) => renderFields(fields, project.spec.fields, item))
+    .then((item) => {
+      renderFields(fields, project.spec.fields, item);
+      if (item.external_id) $('[data-role="item-ref"]', element).textContent = t('review.item', { id: item.external_id });
+    })
     .catch(() => { fields.replaceChildren(h('p', { class: 'muted' }, t('review.item_unavailable'))); });
   return element;
 }
