@@ -81,6 +81,8 @@ class Database:
     """The engines and session factories of one database."""
 
     def __init__(self, url: str, *, pool_size: int = 20):
+        import tutorloop.models  # noqa: F401  - every table must be known before the first query
+
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:

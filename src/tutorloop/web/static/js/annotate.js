@@ -41,6 +41,8 @@ function setMode(mode) {
   const badge = el('mode');
   badge.textContent = mode === 'edit' ? t('annotate.mode_edit') : t('annotate.mode_queue');
   badge.classList.toggle('pill-warn', mode === 'edit');
+  badge.hidden = !(mode === 'queue' || mode === 'edit');
+  updateLease();
   if (previous !== mode && (mode === 'done' || mode === 'loading')) timer.stop();
 }
 
@@ -67,7 +69,6 @@ function showItem(item, { annotation = null } = {}) {
   el('draft-state').textContent = draft ? t('annotate.draft_restored') : '';
   el('form-error').hidden = true;
   timer.start(draft ? draft.time_spent_ms || 0 : 0);
-  updateLease();
   setActive(0, { focus: false });
   window.scrollTo({ top: 0 });
 }
@@ -245,6 +246,7 @@ function openHistory() {
   if (state.item && (state.mode === 'queue' || state.mode === 'edit')) saveDraft();
   modeBeforeHistory = state.mode;
   state.mode = 'history';
+  timer.stop();
   el('task').hidden = true;
   el('done').hidden = true;
   history.open();
@@ -252,7 +254,10 @@ function openHistory() {
 
 function restoreAfterHistory() {
   if (modeBeforeHistory === 'done') setMode('done');
-  else if (modeBeforeHistory === 'edit' || modeBeforeHistory === 'queue') setMode(modeBeforeHistory);
+  else if (modeBeforeHistory === 'edit' || modeBeforeHistory === 'queue') {
+    setMode(modeBeforeHistory);
+    timer.resume();
+  }
   else loadNext();
 }
 
@@ -322,6 +327,7 @@ on(root, 'focusin', '.question', (event, fieldset) => {
 window.addEventListener('pagehide', () => { if (state.item && (state.mode === 'queue' || state.mode === 'edit')) saveDraft(); });
 
 async function start() {
+  drafts.prune();
   const project = await get(`/projects/${pid}`);
   state.project = project;
   project.spec.questions = project.spec.questions || [];

@@ -33,6 +33,19 @@ export class DraftStore {
   clear(id) {
     try { localStorage.removeItem(this.key(id)); } catch { /* ignore */ }
   }
+
+  /** Forget this person's drafts in this project that nobody touched for `days` days. */
+  prune(days = 14) {
+    try {
+      const cutoff = Date.now() - days * 86_400_000;
+      for (let i = localStorage.length - 1; i >= 0; i -= 1) {
+        const key = localStorage.key(i);
+        if (!key || !key.startsWith(`${this.base}:`)) continue;
+        const saved = Date.parse((JSON.parse(localStorage.getItem(key)) || {}).saved_at);
+        if (!(saved > cutoff)) localStorage.removeItem(key);
+      }
+    } catch { /* storage unavailable or a foreign value: leave it */ }
+  }
 }
 
 /** Counts milliseconds while the page is visible and the person was active in the last minute. */
@@ -67,6 +80,13 @@ export class ActiveTimer {
   }
 
   stop() { this.tick(); this.running = false; }
+
+  /** Carry on counting after stop() without losing the total. */
+  resume() {
+    this.lastTick = performance.now();
+    this.lastActivity = Date.now();
+    this.running = true;
+  }
 
   ms() { this.tick(); return Math.round(this.total); }
 }

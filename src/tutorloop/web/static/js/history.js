@@ -18,6 +18,7 @@ export class History {
     this.more = $('[data-action="history-more"]', root);
     this.after = null;
     this.annotations = new Map();
+    this.refs = new Map(); // item id → Promise of its external id
     on(this.panel, 'click', '[data-annotation-id]', (event, row) => this.open_(Number(row.dataset.annotationId)));
     on(this.panel, 'click', '[data-action="return"]', () => this.close());
     on(this.panel, 'click', '[data-action="history-more"]', () => this.load(false));
@@ -57,8 +58,10 @@ export class History {
   row(annotation) {
     const spec = this.spec();
     const reason = annotation.review && annotation.review.decision === 'reject' && annotation.review.reason;
+    const ref = h('td', { dir: 'auto', class: 'nowrap' }, `#${annotation.item_id}`);
+    this.itemRef(annotation.item_id).then((text) => { if (text) ref.textContent = text; });
     return h('tr', { testid: 'history-row', dataset: { itemId: String(annotation.item_id) } },
-      h('td', {}, `#${annotation.item_id}`),
+      ref,
       h('td', { class: 'cell-answers', dir: 'auto', title: summarise(spec, annotation.answers) },
         summarise(spec, annotation.answers),
         reason ? h('div', { class: 'reject-reason small', dir: 'auto' }, t('annotate.rejected_note', { reason })) : null),
@@ -67,6 +70,15 @@ export class History {
       h('td', { class: 'actions' }, h('button', {
         type: 'button', class: 'btn btn-small', testid: 'history-edit', dataset: { annotationId: String(annotation.id) },
       }, t('history.edit'))));
+  }
+
+  /** The item's external id (fetched once per item, quietly: the number is a fine fallback). */
+  itemRef(itemId) {
+    if (!this.refs.has(itemId)) {
+      this.refs.set(itemId, get(`/projects/${this.pid}/items/${itemId}`, { quiet: true })
+        .then((item) => item.external_id).catch(() => null));
+    }
+    return this.refs.get(itemId);
   }
 
   async open_(id) {
