@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import uuid
@@ -28,6 +29,22 @@ SENTIMENT_SPEC = {
         {"name": "note", "type": "free_text", "required": False, "max_length": 50},
     ],
 }
+
+
+@pytest.fixture(autouse=True)
+def _hash_each_password_once(monkeypatch):
+    """Argon2id is slow by design (~0.4 s here); tests reuse a real hash per distinct password."""
+    from tutorloop.accounts import security, service
+
+    monkeypatch.setattr(service, "hash_password", _cached_hash)
+    assert security.hash_password is not _cached_hash
+
+
+@functools.lru_cache(maxsize=None)
+def _cached_hash(password: str) -> str:
+    from tutorloop.accounts.security import hash_password
+
+    return hash_password(password)
 
 
 @pytest.fixture(scope="session")

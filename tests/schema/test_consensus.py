@@ -1,6 +1,6 @@
+from tests.conftest import SENTIMENT_SPEC
 from tutorloop.schema.questions import REGISTRY
 from tutorloop.schema.spec import parse_spec, question_configs
-from tests.conftest import SENTIMENT_SPEC
 
 
 def configs():

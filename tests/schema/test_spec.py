@@ -4,7 +4,12 @@ from hypothesis import strategies as st
 
 from tests.conftest import SENTIMENT_SPEC
 from tutorloop.errors import Invalid
-from tutorloop.schema.spec import load_spec_text, parse_spec, validate_answers, validate_item_data
+from tutorloop.schema.spec import (
+    load_spec_text,
+    parse_spec,
+    validate_answers,
+    validate_item_data,
+)
 
 
 @pytest.fixture

@@ -10,7 +10,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from tutorloop.accounts.service import Principal, authenticate_session, authenticate_token
+from tutorloop.accounts.service import (
+    Principal,
+    authenticate_session,
+    authenticate_token,
+)
 from tutorloop.errors import Forbidden, Unauthorized
 
 SESSION_COOKIE = "tl_session"

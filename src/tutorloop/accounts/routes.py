@@ -4,10 +4,17 @@ from fastapi import APIRouter, Request, Response
 
 from tutorloop.accounts import service
 from tutorloop.accounts.deps import SESSION_COOKIE, Actor, DbSession
-from tutorloop.errors import Unauthorized
 from tutorloop.accounts.schemas import (
-    LoginRequest, SessionRead, TokenCreate, TokenCreated, TokenRead, UserCreate, UserRead, UserUpdateMe,
+    LoginRequest,
+    SessionRead,
+    TokenCreate,
+    TokenCreated,
+    TokenRead,
+    UserCreate,
+    UserRead,
+    UserUpdateMe,
 )
+from tutorloop.errors import Unauthorized
 
 router = APIRouter(tags=["accounts"])
 

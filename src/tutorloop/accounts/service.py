@@ -8,10 +8,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tutorloop.accounts.models import ApiToken, AuthSession, User
-from tutorloop.accounts.security import digest, hash_password, new_secret, verify_password
+from tutorloop.accounts.security import (
+    digest,
+    hash_password,
+    new_secret,
+    verify_password,
+)
 from tutorloop.audit.service import record
 from tutorloop.db import utcnow
-from tutorloop.errors import Conflict, Forbidden, NotFound, Unauthorized
+from tutorloop.errors import Conflict, Forbidden, NotFound
 
 TOKEN_PREFIX = "tl_"
 

@@ -8,7 +8,12 @@ from tutorloop.accounts.models import User
 from tutorloop.annotations import service
 from tutorloop.annotations.models import Annotation
 from tutorloop.projects.schemas import (
-    AnnotationCreate, AnnotationPage, AnnotationRead, AnnotationUpdate, ReviewCreate, ReviewInfo,
+    AnnotationCreate,
+    AnnotationPage,
+    AnnotationRead,
+    AnnotationUpdate,
+    ReviewCreate,
+    ReviewInfo,
 )
 from tutorloop.reviews.service import review as review_annotation
 

@@ -14,7 +14,12 @@ from tutorloop.errors import Conflict, Invalid, NotFound
 from tutorloop.items.models import Item
 from tutorloop.items.service import get_item
 from tutorloop.projects.models import Project
-from tutorloop.projects.service import RANK, authorize, bump_member_counters, bump_project_counters
+from tutorloop.projects.service import (
+    RANK,
+    authorize,
+    bump_member_counters,
+    bump_project_counters,
+)
 from tutorloop.queue.service import take_lease_for_submit
 from tutorloop.schema.spec import validate_answers
 

@@ -9,7 +9,13 @@ from tutorloop.errors import Invalid, NotFound, TooLarge
 from tutorloop.formats.items import FORMATS, guess_format
 from tutorloop.items import service
 from tutorloop.items.models import Item
-from tutorloop.projects.schemas import CommentCreate, CommentRead, ImportResult, ItemPage, ItemRead
+from tutorloop.projects.schemas import (
+    CommentCreate,
+    CommentRead,
+    ImportResult,
+    ItemPage,
+    ItemRead,
+)
 from tutorloop.projects.service import RANK, authorize, role_in_project
 from tutorloop.queue.service import holds_lease
 

@@ -7,7 +7,13 @@ from tutorloop.errors import Invalid
 from tutorloop.markdown import render_markdown
 from tutorloop.projects import service
 from tutorloop.projects.models import Project
-from tutorloop.projects.schemas import MemberRead, MemberSet, ProjectCreate, ProjectRead, ProjectUpdate
+from tutorloop.projects.schemas import (
+    MemberRead,
+    MemberSet,
+    ProjectCreate,
+    ProjectRead,
+    ProjectUpdate,
+)
 from tutorloop.schema.spec import load_spec_text
 
 router = APIRouter(tags=["projects"])

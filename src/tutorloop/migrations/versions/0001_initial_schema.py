@@ -5,11 +5,10 @@ Revises:
 Create Date: 2026-11-25 22:36:14.183562
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import tutorloop.db
-
 
 revision = '0001'
 down_revision = None

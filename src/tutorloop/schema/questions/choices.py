@@ -7,7 +7,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from tutorloop.schema.questions.base import QuestionConfig, QuestionType, fail, plurality, register
+from tutorloop.schema.questions.base import (
+    QuestionConfig,
+    QuestionType,
+    fail,
+    plurality,
+    register,
+)
 
 HOTKEYS = "123456789abcdefghijklmnopqrstuvwxyz"
 

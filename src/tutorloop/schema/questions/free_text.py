@@ -7,7 +7,13 @@ from typing import Any
 
 from pydantic import Field
 
-from tutorloop.schema.questions.base import QuestionConfig, QuestionType, fail, plurality, register
+from tutorloop.schema.questions.base import (
+    QuestionConfig,
+    QuestionType,
+    fail,
+    plurality,
+    register,
+)
 
 
 class FreeTextConfig(QuestionConfig):
