@@ -14,8 +14,12 @@ from tutorloop.errors import TutorloopError
 
 def _db(settings: Settings):
     from tutorloop.db import Database
+    from tutorloop.errors import Conflict
+    from tutorloop.migrations import current, head
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if current(settings.resolved_database_url) != head():
+        raise Conflict("the database is not up to date: run `tutorloop db upgrade` first")
     return Database(settings.resolved_database_url, pool_size=2)
 
 
@@ -53,6 +57,7 @@ def cmd_serve(args, settings: Settings) -> int:
 
     from tutorloop.migrations import upgrade
 
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url)
     host, port = args.host or settings.host, args.port or settings.port
     print(f"tutorloop is serving on http://{host}:{port}/", flush=True)

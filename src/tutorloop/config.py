@@ -18,7 +18,6 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `tutorloop serve` binds to.")
     port: int = Field(default=8420, description="Port `tutorloop serve` listens on.")
     session_days: int = Field(default=14, description="Lifetime of a browser session, in days.")
-    lease_seconds: int = Field(default=900, description="Default lease length for new projects.")
     max_upload_mb: int = Field(default=100, description="Largest accepted upload, in megabytes.")
     secure_cookies: bool = Field(default=False, description="Mark cookies Secure (set behind HTTPS).")
     db_pool_size: int = Field(default=20, description="Connection pool size for PostgreSQL.")

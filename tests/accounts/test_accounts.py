@@ -68,6 +68,12 @@ class TestTokens:
         assert c.delete(f"/api/v1/auth/tokens/{listed['id']}").status_code == 200
         assert c.get("/api/v1/auth/me").status_code == 401
 
+    def test_token_use_is_recorded(self, world):
+        world.person("ann")
+        c = world.client("ann")
+        assert c.get("/api/v1/auth/tokens").status_code == 200
+        assert c.get("/api/v1/auth/tokens").json()[0]["last_used_at"] is not None
+
     def test_bad_token_is_401(self, world):
         c = world.client(None)
         c.headers["Authorization"] = "Bearer tl_nonsense"

@@ -27,6 +27,7 @@ CHROMIUM_ARGS = [
 ]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "correct-horse-battery"
+DEMO_ADMIN_PASSWORD = "admin-demo-1"  # from `tutorloop demo` (src/tutorloop/demo.py)
 XSS_TEXT = 'Hello <script>window.__xss=1</script> and <img src=x onerror="window.__xss=1"> end'
 XSS_MARKDOWN = (
     "A [x](javascript:window.__xss=1) link, <script>window.__xss=1</script> and "
@@ -96,10 +97,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _cli(env: dict, *args: str) -> None:
-    # `import tutorloop.models` first so every table is known to SQLAlchemy whichever command runs.
-    code = "import sys, tutorloop.models; from tutorloop.cli import main; sys.exit(main(sys.argv[1:]))"
-    subprocess.run([sys.executable, "-c", code, *args], env=env, check=True, capture_output=True, timeout=120)
+def _cli(env: dict, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tutorloop", *args], env=env, check=check,
+                          capture_output=True, text=True, timeout=120)
 
 
 class Api:
@@ -123,17 +123,22 @@ class Api:
 class Site:
     url: str
     admin: Api
+    demo: bool = False
     users: dict[str, int] = field(default_factory=dict)
     projects: dict[str, int] = field(default_factory=dict)
     items: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def admin_password(self) -> str:
+        return DEMO_ADMIN_PASSWORD if self.demo else PASSWORD
 
     def api(self, username: str) -> Api:
         return Api(self.url, username)
 
 
-def _seed(base_url: str) -> Site:
-    admin = Api(base_url, "admin")
-    site = Site(url=base_url, admin=admin)
+def _seed(base_url: str, admin_password: str, demo: bool) -> Site:
+    admin = Api(base_url, "admin", admin_password)
+    site = Site(url=base_url, admin=admin, demo=demo)
     for username, role in PEOPLE.items():
         user = admin("POST", "/users", json={"username": username, "password": PASSWORD, "role": role,
                                              "display_name": username.replace("_", " ").title()})
@@ -160,9 +165,11 @@ def server(tmp_path_factory):
     """The real tutorloop server, seeded; yields a `Site`."""
     data_dir = tmp_path_factory.mktemp("tutorloop-data")
     env = {**os.environ, "TUTORLOOP_DATA_DIR": str(data_dir), "TUTORLOOP_DATABASE_URL": "", "PYTHONUNBUFFERED": "1"}
-    subprocess.run([sys.executable, "-m", "tutorloop", "db", "upgrade"], env=env, check=True,
-                   capture_output=True, timeout=120)
-    _cli(env, "users", "add", "admin", "--role", "admin", "--password", PASSWORD)
+    _cli(env, "db", "upgrade")
+    # The demo people and projects when `tutorloop demo` exists; the test's own data is added on top.
+    demo = _cli(env, "demo", "--no-serve", check=False).returncode == 0
+    if not demo:
+        _cli(env, "users", "add", "admin", "--role", "admin", "--password", PASSWORD)
     port = _free_port()
     log = open(data_dir / "server.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "tutorloop", "serve", "--port", str(port)],
@@ -179,7 +186,7 @@ def server(tmp_path_factory):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the server did not start:\n" + (data_dir / "server.log").read_text())
             time.sleep(0.2)
-        yield _seed(base_url)
+        yield _seed(base_url, DEMO_ADMIN_PASSWORD if demo else PASSWORD, demo)
     finally:
         proc.terminate()
         try:
@@ -225,8 +232,9 @@ def page(context):
 def sign_in():
     """sign_in(page, username): sign in through the API with the page's own cookies (the form has its own test)."""
 
-    def _sign_in(page, username: str, password: str = PASSWORD) -> None:
-        r = page.context.request.post("/api/v1/auth/login", data={"username": username, "password": password})
+    def _sign_in(page, username: str, password: str | None = None) -> None:
+        r = page.context.request.post("/api/v1/auth/login",
+                                      data={"username": username, "password": password or PASSWORD})
         assert r.ok, r.text()
 
     return _sign_in

@@ -84,8 +84,22 @@ def test_required_question_error_is_shown_next_to_it(page, server, sign_in):
     page.keyboard.press("Enter")
     error = page.get_by_test_id("question-error-sentiment")
     error.wait_for(state="visible")
-    assert error.inner_text()
+    assert error.inner_text() == "This question needs an answer."
     assert page.get_by_test_id("item-ref").inner_text() == ref
+
+    # the server's 422 lands under the question its `where` names
+    page.keyboard.press("1")
+    assert not error.is_visible()
+    page.get_by_test_id("input-note").evaluate(
+        "el => { el.value = 'x'.repeat(501); el.dispatchEvent(new Event('input', {bubbles: true})); }")
+    page.get_by_test_id("submit").click()
+    note_error = page.get_by_test_id("question-error-note")
+    note_error.wait_for(state="visible")
+    assert "500" in note_error.inner_text()
+    assert page.get_by_test_id("item-ref").inner_text() == ref
+    page.get_by_test_id("input-note").fill("short")
+    page.get_by_test_id("submit").click()
+    wait_for_next(page, ref)
 
 
 def test_draft_survives_a_reload(page, server, sign_in):

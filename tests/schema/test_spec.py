@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -24,11 +26,24 @@ class TestParseSpec:
         assert [lbl["hotkey"] for lbl in labels] == ["1", "2", "3"]
         assert labels[0]["text"] == "positive"
 
-    def test_hotkeys_never_take_s_for_skip(self):
+    def test_hotkeys_never_take_the_screen_keys(self):
         many = [f"l{i}" for i in range(30)]
         spec = parse_spec({**SENTIMENT_SPEC, "questions": [{"name": "q", "type": "single_label", "labels": many}]})
         keys = [lbl["hotkey"] for lbl in spec["questions"][0]["labels"]]
-        assert "s" not in keys and len(set(keys)) == 30
+        assert not {"s", "b", "g"} & set(keys) and len(set(keys)) == 30
+
+    @pytest.mark.parametrize("labels, words", [
+        ([{"value": "a", "hotkey": "s"}], "other than 's' (skip)"),
+        ([{"value": "a", "hotkey": "x"}, {"value": "b", "hotkey": "X"}], "more than one label"),
+        ([{"value": "a", "hotkey": "xy"}], "one character"),
+    ])
+    def test_bad_explicit_hotkeys_are_refused(self, labels, words):
+        with pytest.raises(Invalid, match=re.escape(words)):
+            parse_spec({**SENTIMENT_SPEC, "questions": [{"name": "q", "type": "single_label", "labels": labels}]})
+
+    def test_multi_label_none_apply_is_an_answer(self):
+        spec = parse_spec({**SENTIMENT_SPEC, "questions": [{"name": "q", "type": "multi_label", "labels": ["a"]}]})
+        assert validate_answers(spec, {"q": []}) == {"q": []}
 
     def test_unknown_question_type_names_the_known_ones(self):
         with pytest.raises(Invalid) as err:

@@ -14,6 +14,7 @@ from tutorloop.accounts.service import (
     Principal,
     authenticate_session,
     authenticate_token,
+    touch_token,
 )
 from tutorloop.errors import Forbidden, Unauthorized
 
@@ -37,6 +38,12 @@ def _authenticate(request: Request, session: Session) -> Principal | None:
         principal = authenticate_token(session, secret=header[7:].strip())
         if principal is None:
             raise Unauthorized("The API token is invalid or revoked.")
+        if principal.token_stale:
+            if request.method in SAFE_METHODS:  # the request's session is read-only: use a short writer
+                with request.app.state.db.session(write=True) as touch:
+                    touch_token(touch, token_id=principal.credential_id)
+            else:
+                touch_token(session, token_id=principal.credential_id)
         return principal
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:

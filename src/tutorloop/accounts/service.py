@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tutorloop.accounts.models import ApiToken, AuthSession, User
+from tutorloop.accounts.models import ROLES, ApiToken, AuthSession, User
 from tutorloop.accounts.security import (
     digest,
     hash_password,
@@ -16,9 +16,11 @@ from tutorloop.accounts.security import (
 )
 from tutorloop.audit.service import record
 from tutorloop.db import utcnow
-from tutorloop.errors import Conflict, Forbidden, NotFound
+from tutorloop.errors import Conflict, Forbidden, Invalid, NotFound
 
 TOKEN_PREFIX = "tl_"
+MIN_PASSWORD = 8
+TOKEN_TOUCH_SECONDS = 300  # how stale last_used_at may get before a token use refreshes it
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class Principal:
     via: str  # "session" or "token"
     credential_id: int
     csrf_token: str | None = None
+    token_stale: bool = False  # an API token whose last-used time should be refreshed
 
     @property
     def is_admin(self) -> bool:
@@ -62,7 +65,13 @@ def authenticate_token(session: Session, *, secret: str) -> Principal | None:
     token, user = row
     if token.revoked_at is not None or not user.is_active:
         return None
-    return Principal(user=user, via="token", credential_id=token.id)
+    stale = token.last_used_at is None or (utcnow() - token.last_used_at).total_seconds() > TOKEN_TOUCH_SECONDS
+    return Principal(user=user, via="token", credential_id=token.id, token_stale=stale)
+
+
+def touch_token(session: Session, *, token_id: int) -> None:
+    """Record that a token was just used (called at most every TOKEN_TOUCH_SECONDS per token)."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))
 
 
 def login(session: Session, *, username: str, password: str, days: int) -> tuple[User, str, str] | None:
@@ -149,6 +158,10 @@ def create_user(
     """Create a person (admins only; actor None means the operator at the command line)."""
     if actor is not None:
         require_admin(actor)
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(f"a password needs at least {MIN_PASSWORD} characters", where="password")
+    if role not in ROLES:
+        raise Invalid(f"role must be one of {', '.join(ROLES)}", where="role")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"Username {username!r} is already taken.", where="username")
     user = User(username=username, password_hash=hash_password(password), role=role,

@@ -10,7 +10,7 @@ from tutorloop.accounts.service import Principal
 from tutorloop.annotations.models import Annotation
 from tutorloop.audit.service import record
 from tutorloop.db import utcnow
-from tutorloop.errors import Conflict, Invalid, NotFound
+from tutorloop.errors import Conflict, Forbidden, Invalid, NotFound
 from tutorloop.items.models import Item
 from tutorloop.items.service import get_item
 from tutorloop.projects.models import Project
@@ -99,7 +99,7 @@ def get_annotation(session: Session, *, actor: Principal, annotation_id: int) ->
     try:
         authorize(session, actor=actor, project_id=annotation.project_id,
                   at_least="annotator" if annotation.user_id == actor.user.id else "reviewer")
-    except Exception:
+    except (Forbidden, NotFound):
         raise NotFound(f"Annotation {annotation_id} not found.", where="annotation_id") from None
     return annotation
 

@@ -137,7 +137,7 @@ def validate_answers(spec: dict, answers: Any) -> dict:
     for name, config in configs.items():
         where = f"answers.{name}"
         value = answers.get(name)
-        if value is None or value == "" or value == []:
+        if value is None or value == "" or (value == [] and config.required and config.type != "multi_label"):
             if config.required:
                 raise Invalid(f"{where}: this question is required", where=where)
             continue

@@ -16,6 +16,8 @@ from tutorloop.schema.questions.base import (
 )
 
 HOTKEYS = "123456789abcdefghijklmnopqrstuvwxyz"
+# Keys the annotation screen keeps for itself: S skips, B goes back, G shows the guidelines.
+RESERVED = {"s": "skip", "b": "back", "g": "guidelines"}
 
 
 class Label(BaseModel):
@@ -41,15 +43,17 @@ class ChoiceConfig(QuestionConfig):
         values = [label.value for label in self.labels]
         if len(set(values)) != len(values):
             raise ValueError("label values must be unique")
-        taken = {label.hotkey.lower() for label in self.labels if label.hotkey}
-        free = iter(k for k in HOTKEYS if k not in taken and k != "s")  # S is the skip key
+        explicit = [label.hotkey.lower() for label in self.labels if label.hotkey]
+        for key in explicit:
+            if len(key) != 1 or key in RESERVED:
+                raise ValueError(f"hotkey {key!r} must be one character other than "
+                                 + ", ".join(f"'{k}' ({v})" for k, v in RESERVED.items()))
+            if explicit.count(key) > 1:
+                raise ValueError(f"hotkey {key!r} is used by more than one label")
+        free = iter(k for k in HOTKEYS if k not in explicit and k not in RESERVED)
         for label in self.labels:
             label.text = label.text or label.value
-            if not label.hotkey:
-                label.hotkey = next(free, "")
-            elif label.hotkey.lower() == "s" or len(label.hotkey) != 1:
-                raise ValueError(f"hotkey {label.hotkey!r} of label {label.value!r} must be one "
-                                 "character other than 's' (skip)")
+            label.hotkey = label.hotkey.lower() if label.hotkey else next(free, "")
         return self
 
     @property

@@ -5,6 +5,7 @@ import { fmtRelative, t } from './i18n.js';
 import { $, h, on } from './ui.js';
 
 const PAGE = 20;
+const FINAL = new Set(['accepted', 'corrected']); // reviewed for good: no longer editable
 
 export class History {
   constructor(root, { pid, spec, onOpen, onClose }) {
@@ -67,9 +68,11 @@ export class History {
         reason ? h('div', { class: 'reject-reason small', dir: 'auto' }, t('annotate.rejected_note', { reason })) : null),
       h('td', {}, statusBadge(annotation.status)),
       h('td', { class: 'nowrap muted small' }, fmtRelative(annotation.updated_at || annotation.created_at)),
-      h('td', { class: 'actions' }, h('button', {
-        type: 'button', class: 'btn btn-small', testid: 'history-edit', dataset: { annotationId: String(annotation.id) },
-      }, t('history.edit'))));
+      h('td', { class: 'actions' }, FINAL.has(annotation.status)
+        ? h('span', { class: 'muted small', testid: 'history-final' }, t('history.final'))
+        : h('button', {
+          type: 'button', class: 'btn btn-small', testid: 'history-edit', dataset: { annotationId: String(annotation.id) },
+        }, t('history.edit'))));
   }
 
   /** The item's external id (fetched once per item, quietly: the number is a fine fallback). */

@@ -154,6 +154,11 @@ document.addEventListener('keydown', (event) => {
   if (action) { event.preventDefault(); $(`[data-action="${action}"]`, cardEl).click(); }
 });
 
+on(list, 'keydown', 'form textarea', (event, textarea) => {
+  if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) { event.preventDefault(); textarea.form.requestSubmit(); }
+  if (event.key === 'Escape') textarea.closest('.review-card').focus();
+});
+
 on(root, 'change', '[data-role="status-filter"]', () => load(true));
 on(root, 'click', '[data-action="more"]', () => load(false));
 
