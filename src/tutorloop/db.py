@@ -52,6 +52,11 @@ class UTCDateTime(TypeDecorator):
 JSONType = JSON().with_variant(JSON(none_as_null=True), "postgresql")
 
 
+# ORM UPDATE/DELETE statements here target rows by key and never rely on objects already loaded in the
+# session being refreshed; skipping SQLAlchemy's in-memory synchronisation saves most of their cost.
+NO_SYNC = {"synchronize_session": False}
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)

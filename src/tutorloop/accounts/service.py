@@ -15,7 +15,7 @@ from tutorloop.accounts.security import (
     verify_password,
 )
 from tutorloop.audit.service import record
-from tutorloop.db import utcnow
+from tutorloop.db import NO_SYNC, utcnow
 from tutorloop.errors import Conflict, Forbidden, Invalid, NotFound
 
 TOKEN_PREFIX = "tl_"
@@ -71,7 +71,7 @@ def authenticate_token(session: Session, *, secret: str) -> Principal | None:
 
 def touch_token(session: Session, *, token_id: int) -> None:
     """Record that a token was just used (called at most every TOKEN_TOUCH_SECONDS per token)."""
-    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()), execution_options=NO_SYNC)
 
 
 def login(session: Session, *, username: str, password: str, days: int) -> tuple[User, str, str] | None:
@@ -102,7 +102,7 @@ def logout(session: Session, *, actor: Principal) -> None:
     if actor.via == "session":
         session.execute(
             update(AuthSession).where(AuthSession.id == actor.credential_id).values(revoked_at=utcnow())
-        )
+        , execution_options=NO_SYNC)
     record(session, actor_id=actor.user.id, action="auth.logout", target_type="user",
            target_id=actor.user.id)
 
@@ -218,9 +218,9 @@ def set_active(session: Session, *, actor: Principal | None, user: User, active:
     else:
         user.is_active, user.deactivated_at = False, now
         session.execute(update(AuthSession).where(
-            AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None)).values(revoked_at=now))
+            AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None)).values(revoked_at=now), execution_options=NO_SYNC)
         session.execute(update(ApiToken).where(
-            ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=now))
+            ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=now), execution_options=NO_SYNC)
         released = release_all_for_user(session, user_id=user.id)
     record(session, actor_id=actor.user.id if actor else None,
            action="user.reactivate" if active else "user.deactivate",

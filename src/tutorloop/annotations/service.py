@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from tutorloop.accounts.service import Principal
 from tutorloop.annotations.models import Annotation
 from tutorloop.audit.service import record
-from tutorloop.db import utcnow
+from tutorloop.db import NO_SYNC, utcnow
 from tutorloop.errors import Conflict, Forbidden, Invalid, NotFound
 from tutorloop.items.models import Item
 from tutorloop.items.service import get_item
@@ -36,7 +36,7 @@ def change_annotation_count(session: Session, *, item_id: int, project_id: int, 
             lease_count=Item.lease_count + lease_delta,
             queued=Item.needed > Item.annotation_count + delta + Item.lease_count + lease_delta,
         ).returning(Item.annotation_count, Item.needed)
-    ).one()
+    , execution_options=NO_SYNC).one()
     after, needed = row
     before = after - delta
     crossed = int(after >= needed) - int(before >= needed)

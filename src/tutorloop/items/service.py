@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from tutorloop.accounts.service import Principal
 from tutorloop.audit.service import record
+from tutorloop.db import NO_SYNC
 from tutorloop.errors import Invalid, NotFound
 from tutorloop.formats.items import read_records, split_record
 from tutorloop.items.models import Item
@@ -72,7 +73,7 @@ def import_items(
             progress(done)
     for ext, item_id in existing.items():
         d, m = parsed[ext]
-        session.execute(update(Item).where(Item.id == item_id).values(data=d, meta=m))
+        session.execute(update(Item).where(Item.id == item_id).values(data=d, meta=m), execution_options=NO_SYNC)
         done += 1
         if progress and done % 5000 == 0:
             progress(done)
@@ -90,7 +91,7 @@ def apply_overlap(session: Session, *, project: Project) -> None:
     session.execute(update(Item).where(Item.project_id == project.id).values(
         needed=project.overlap,
         queued=project.overlap > Item.annotation_count + Item.lease_count,
-    ))
+    ), execution_options=NO_SYNC)
     project.complete_count = session.scalar(
         select(func.count()).select_from(Item)
         .where(Item.project_id == project.id, Item.annotation_count >= Item.needed)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from tutorloop.accounts.models import User
 from tutorloop.accounts.service import Principal
 from tutorloop.audit.service import record
+from tutorloop.db import NO_SYNC
 from tutorloop.errors import Forbidden, Invalid, NotFound
 from tutorloop.projects.models import PROJECT_ROLES, Membership, Project
 from tutorloop.schema.spec import parse_spec
@@ -127,7 +128,7 @@ def remove_member(session: Session, *, actor: Principal, project_id: int, user_i
         raise NotFound(f"User {user_id} is not a member of this project.", where="user_id")
     release_all_for_user(session, user_id=user_id, project_id=project_id)
     session.execute(delete(Membership).where(Membership.project_id == project_id,
-                                             Membership.user_id == user_id))
+                                             Membership.user_id == user_id), execution_options=NO_SYNC)
     record(session, actor_id=actor.user.id, action="member.remove", project_id=project_id,
            target_type="user", target_id=user_id)
 
@@ -137,14 +138,14 @@ def bump_member_counters(session: Session, *, project_id: int, user_id: int, **d
     values = {k: getattr(Membership, k) + v for k, v in deltas.items() if v}
     if values:
         session.execute(update(Membership).where(
-            Membership.project_id == project_id, Membership.user_id == user_id).values(**values))
+            Membership.project_id == project_id, Membership.user_id == user_id).values(**values), execution_options=NO_SYNC)
 
 
 def bump_project_counters(session: Session, *, project_id: int, **deltas: int) -> None:
     """Add to the project's running totals (item_count, complete_count, annotation_count)."""
     values = {k: getattr(Project, k) + v for k, v in deltas.items() if v}
     if values:
-        session.execute(update(Project).where(Project.id == project_id).values(**values))
+        session.execute(update(Project).where(Project.id == project_id).values(**values), execution_options=NO_SYNC)
 
 
 def progress(session: Session, *, actor: Principal, project_id: int) -> dict:

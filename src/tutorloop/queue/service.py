@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from tutorloop.accounts.service import Principal
 from tutorloop.annotations.models import Annotation
 from tutorloop.audit.service import record
-from tutorloop.db import utcnow
+from tutorloop.db import NO_SYNC, utcnow
 from tutorloop.errors import NotFound
 from tutorloop.items.models import Item
 from tutorloop.projects.service import authorize
@@ -36,14 +36,14 @@ def change_lease_count(session: Session, *, item_id: int, delta: int) -> None:
     session.execute(update(Item).where(Item.id == item_id).values(
         lease_count=Item.lease_count + delta,
         queued=Item.needed > Item.annotation_count + Item.lease_count + delta,
-    ))
+    ), execution_options=NO_SYNC)
 
 
 def _drop_leases(session: Session, leases: list[tuple[int, int]]) -> int:
     """Delete (lease id, item id) pairs and give each item its slot back."""
     if not leases:
         return 0
-    session.execute(delete(Lease).where(Lease.id.in_([lease_id for lease_id, _ in leases])))
+    session.execute(delete(Lease).where(Lease.id.in_([lease_id for lease_id, _ in leases])), execution_options=NO_SYNC)
     for _, item_id in sorted(leases, key=lambda pair: pair[1]):  # fixed order: no lock cycles
         change_lease_count(session, item_id=item_id, delta=-1)
     return len(leases)
@@ -127,7 +127,7 @@ def take_lease_for_submit(session: Session, *, user_id: int, item_id: int) -> bo
     lease_id = session.scalar(select(Lease.id).where(Lease.user_id == user_id, Lease.item_id == item_id))
     if lease_id is None:
         return False
-    session.execute(delete(Lease).where(Lease.id == lease_id))
+    session.execute(delete(Lease).where(Lease.id == lease_id), execution_options=NO_SYNC)
     return True
 
 

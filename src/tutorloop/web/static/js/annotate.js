@@ -3,7 +3,7 @@
 import { get, post, put } from './api.js';
 import { ActiveTimer, DraftStore } from './draft.js';
 import { renderFields } from './fields.js';
-import { fmtDate, fmtNumber, fmtPercent, t } from './i18n.js';
+import { fmtNumber, fmtPercent, fmtTimeOrDate, t } from './i18n.js';
 import { renderQuestion } from './questions/index.js';
 import { History } from './history.js';
 import { $, busy, isTyping, on, page, setBar, toast, uuid } from './ui.js';
@@ -117,7 +117,7 @@ function saveDraft() {
 function updateLease() {
   const lease = el('lease');
   if (state.mode === 'queue' && state.lease && state.lease.expires_at) {
-    lease.textContent = t('annotate.lease_until', { time: fmtDate(state.lease.expires_at) });
+    lease.textContent = t('annotate.lease_until', { time: fmtTimeOrDate(state.lease.expires_at) });
   } else {
     lease.textContent = '';
   }

@@ -30,6 +30,14 @@ export function fmtDate(iso) {
   return new Intl.DateTimeFormat(intlLocale, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
 }
 
+/** A time of day when `iso` is today, else a date and time. */
+export function fmtTimeOrDate(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return fmtDate(iso);
+  const sameDay = d.toDateString() === new Date().toDateString();
+  return new Intl.DateTimeFormat(intlLocale, sameDay ? { timeStyle: 'short' } : { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+}
+
 export function fmtRelative(iso) {
   if (!iso) return '–';
   const seconds = Math.round((new Date(iso).getTime() - Date.now()) / 1000);
