@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -48,6 +49,15 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class RevalidatedStaticFiles(StaticFiles):
+    """Static files that browsers revalidate (cheap 304s), so an upgrade never mixes old and new modules."""
+
+    def file_response(self, *args, **kwargs):
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+
 def _error(status: int, error: str, detail: str, where: str | None = None) -> JSONResponse:
     return JSONResponse({"error": error, "detail": detail, "where": where}, status_code=status)
 
@@ -91,6 +101,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     from tutorloop.items.routes import router as items
     from tutorloop.projects.routes import router as projects
     from tutorloop.queue.routes import router as queue
+    from tutorloop.web import routes as web_routes
 
     settings = settings or get_settings()
     app = FastAPI(
@@ -103,15 +114,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     for router in (accounts, projects, items, queue, annotations, exports, audit):
         app.include_router(router, prefix="/api/v1")
     app.include_router(media.router)
-    try:
-        from tutorloop.web import routes as web_routes
-    except ImportError:  # pragma: no cover - the web package is always shipped
-        web_routes = None
-    if web_routes is not None:
-        app.include_router(web_routes.router)
-        from pathlib import Path
-
-        app.mount("/static", StaticFiles(directory=Path(web_routes.__file__).parent / "static"), name="static")
+    app.include_router(web_routes.router)
+    app.mount("/static", RevalidatedStaticFiles(directory=Path(web_routes.__file__).parent / "static"),
+              name="static")
 
     @app.get("/healthz", include_in_schema=False)
     def healthz():

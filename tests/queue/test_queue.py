@@ -131,3 +131,16 @@ class TestLeasing:
         boss.patch(f"/api/v1/projects/{pid}", json={"overlap": 2})
         assert boss.get(f"/api/v1/projects/{pid}/progress").json()["complete"] == 0
         assert nxt(world.client("bob"), pid)["id"] == item["id"]
+
+
+def test_project_manager_adds_member_by_username(world):
+    world.person("lead", "reviewer")  # a project manager without a site-wide manager role
+    world.person("ann")
+    pid = world.project(members={"lead": "manager"}, items=1)
+    lead = world.client("lead")
+    assert lead.get("/api/v1/users").status_code == 403
+    r = lead.post(f"/api/v1/projects/{pid}/members", json={"username": "ann", "role": "annotator"})
+    assert r.status_code == 200 and r.json()["username"] == "ann"
+    assert nxt(world.client("ann"), pid) is not None
+    r = lead.post(f"/api/v1/projects/{pid}/members", json={"username": "ghost", "role": "annotator"})
+    assert r.status_code == 404 and r.json()["where"] == "username"

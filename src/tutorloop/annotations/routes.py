@@ -32,6 +32,7 @@ def annotation_read(session: Session, annotation: Annotation, usernames: dict[in
             decision={"accepted": "accept", "rejected": "reject", "corrected": "correct"}.get(
                 annotation.status, annotation.status),
             reason=annotation.review_reason, reviewer_id=annotation.reviewed_by,
+            reviewer=session.get(User, annotation.reviewed_by).username if annotation.reviewed_by else None,
             corrected_answers=annotation.corrected_answers, at=annotation.reviewed_at,
         )
     return AnnotationRead(

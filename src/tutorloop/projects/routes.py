@@ -3,11 +3,13 @@
 from fastapi import APIRouter
 
 from tutorloop.accounts.deps import Actor, DbSession
+from tutorloop.accounts.service import get_user, get_user_by_name
 from tutorloop.errors import Invalid
 from tutorloop.markdown import render_markdown
 from tutorloop.projects import service
 from tutorloop.projects.models import Project
 from tutorloop.projects.schemas import (
+    MemberAdd,
     MemberRead,
     MemberSet,
     ProjectCreate,
@@ -81,9 +83,20 @@ def list_members(project_id: int, actor: Actor, session: DbSession):
 def set_member(project_id: int, user_id: int, body: MemberSet, actor: Actor, session: DbSession):
     """Add a person or change their role (managers)."""
     member = service.set_member(session, actor=actor, project_id=project_id, user_id=user_id, role=body.role)
-    from tutorloop.accounts.service import get_user
+    return _member_read(session, member)
 
-    user = get_user(session, user_id=user_id)
+
+@router.post("/projects/{project_id}/members", response_model=MemberRead)
+def add_member(project_id: int, body: MemberAdd, actor: Actor, session: DbSession):
+    """Add a person by username, or change their role (managers)."""
+    service.authorize(session, actor=actor, project_id=project_id, at_least="manager")
+    user = get_user_by_name(session, username=body.username)
+    member = service.set_member(session, actor=actor, project_id=project_id, user_id=user.id, role=body.role)
+    return _member_read(session, member)
+
+
+def _member_read(session, member) -> MemberRead:
+    user = get_user(session, user_id=member.user_id)
     return MemberRead(user_id=user.id, username=user.username, display_name=user.display_name,
                       role=member.role, is_active=user.is_active)
 

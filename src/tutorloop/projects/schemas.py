@@ -41,6 +41,10 @@ class MemberSet(BaseModel):
     role: Literal["annotator", "reviewer", "manager"]
 
 
+class MemberAdd(MemberSet):
+    username: str = Field(min_length=1, max_length=64)
+
+
 class MemberRead(BaseModel):
     user_id: int
     username: str
@@ -96,6 +100,7 @@ class ReviewInfo(BaseModel):
     decision: str
     reason: str | None
     reviewer_id: int | None
+    reviewer: str | None
     corrected_answers: dict | None
     at: datetime | None
 

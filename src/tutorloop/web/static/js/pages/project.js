@@ -1,5 +1,5 @@
 // A project's dashboard: progress for everyone; import, export, members and settings for its managers.
-import { api, del, get, patch, put } from '../api.js';
+import { api, del, get, patch, post, put } from '../api.js';
 import { fmtNumber, fmtPercent, fmtSeconds, t } from '../i18n.js';
 import { renderPreview } from '../markdown-preview.js';
 import { $, $$, busy, h, isTyping, on, page, setBar, showErrorBox, toast } from '../ui.js';
@@ -48,7 +48,7 @@ async function loadProgress() {
     h('td', { class: 'num' }, fmtNumber(a.annotations)),
     h('td', { class: 'num' }, fmtNumber(a.accepted)),
     h('td', { class: 'num' }, fmtNumber(a.rejected)),
-    h('td', { class: 'num' }, fmtSeconds(a.median_seconds))));
+    h('td', { class: 'num' }, fmtSeconds(a.mean_seconds))));
   el('per-annotator').replaceChildren(...(rows.length ? rows
     : [h('tr', {}, h('td', { colspan: 5, class: 'muted' }, t('progress.no_annotators')))]));
 }
@@ -76,26 +76,22 @@ async function loadMembers() {
     }, t('members.remove')) : null))));
 }
 
-async function userIdOf(username) {
-  if (!usersByName) {
-    usersByName = new Map();
-    try {
-      for (const user of await get('/users', { quiet: true })) usersByName.set(user.username.toLowerCase(), user);
-    } catch { /* not allowed to list people: fall through */ }
-    el('usernames').replaceChildren(...[...usersByName.values()].filter((u) => u.is_active !== false)
-      .map((u) => h('option', { value: u.username }, u.display_name || '')));
-  }
-  const user = usersByName.get(username.toLowerCase());
-  return user ? user.id : null;
+// Suggestions for the add-member box; people who may not list everyone simply type the username.
+async function loadUserSuggestions() {
+  if (usersByName) return;
+  usersByName = new Map();
+  try {
+    for (const user of await get('/users', { quiet: true })) usersByName.set(user.username.toLowerCase(), user);
+  } catch { /* not allowed to list people */ }
+  el('usernames').replaceChildren(...[...usersByName.values()].filter((u) => u.is_active !== false)
+    .map((u) => h('option', { value: u.username }, u.display_name || '')));
 }
 
 on(root, 'submit', 'form[data-form="add-member"]', async (event, form) => {
   event.preventDefault();
   const username = form.elements.username.value.trim();
   if (!username) return;
-  const userId = await userIdOf(username);
-  if (!userId) { toast(t('members.unknown', { username }), 'error'); return; }
-  await busy($('button[type="submit"]', form), () => put(`/projects/${pid}/members/${userId}`, { role: form.elements.role.value }));
+  await busy($('button[type="submit"]', form), () => post(`/projects/${pid}/members`, { username, role: form.elements.role.value }));
   form.reset();
   toast(t('members.added', { username }));
   await loadMembers();
@@ -190,7 +186,7 @@ document.addEventListener('keydown', (event) => {
 
 async function start() {
   await loadProject();
-  await Promise.all([loadProgress(), loadMembers().catch(() => {})]);
+  await Promise.all([loadProgress(), loadMembers().catch(() => {}), isManager ? loadUserSuggestions() : null]);
 }
 
 start().catch(() => { el('name').textContent = t('project.load_failed'); });
