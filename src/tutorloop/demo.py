@@ -12,11 +12,11 @@ from tutorloop.config import Settings
 
 PEOPLE = [
     # username, role, password, display name, project role
-    ("admin", "admin", "admin-demo-1", "Amira (admin)", None),
-    ("manager", "manager", "manager-demo-1", "Marcus (manager)", "manager"),
-    ("reviewer", "reviewer", "reviewer-demo-1", "Rana (reviewer)", "reviewer"),
-    ("annotator1", "annotator", "annotator-demo-1", "Ahmed (annotator)", "annotator"),
-    ("annotator2", "annotator", "annotator-demo-2", "Grace (annotator)", "annotator"),
+    ("admin", "admin", "admin-demo-1", "Amira Haddad", None),
+    ("manager", "manager", "manager-demo-1", "Marcus Lee", "manager"),
+    ("reviewer", "reviewer", "reviewer-demo-1", "Rana Khalil", "reviewer"),
+    ("annotator1", "annotator", "annotator-demo-1", "Ahmed Nasser", "annotator"),
+    ("annotator2", "annotator", "annotator-demo-2", "Grace Okafor", "annotator"),
 ]
 SHAPES = ("circle", "square", "triangle")
 PALETTE = [(230, 57, 70), (29, 53, 87), (69, 123, 157), (42, 157, 143), (233, 196, 106), (244, 162, 97)]

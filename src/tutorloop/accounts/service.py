@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -38,13 +38,20 @@ class Principal:
         return self.user.role == "admin"
 
 
+# Statements on the path of every request are built once: building one costs more than running it.
+_SESSION_LOOKUP = (
+    select(AuthSession, User).join(User, User.id == AuthSession.user_id)
+    .where(AuthSession.token_hash == bindparam("token_hash"))
+)
+_TOKEN_LOOKUP = (
+    select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 def authenticate_session(session: Session, *, secret: str) -> Principal | None:
     """The principal behind a session cookie, or None if it is unknown, expired or revoked."""
-    row = session.execute(
-        select(AuthSession, User)
-        .join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.token_hash == digest(secret))
-    ).first()
+    row = session.execute(_SESSION_LOOKUP, {"token_hash": digest(secret)}).first()
     if row is None:
         return None
     auth, user = row
@@ -55,11 +62,7 @@ def authenticate_session(session: Session, *, secret: str) -> Principal | None:
 
 def authenticate_token(session: Session, *, secret: str) -> Principal | None:
     """The principal behind an API token, or None if it is unknown or revoked."""
-    row = session.execute(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == digest(secret))
-    ).first()
+    row = session.execute(_TOKEN_LOOKUP, {"token_hash": digest(secret)}).first()
     if row is None:
         return None
     token, user = row

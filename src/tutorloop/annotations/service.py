@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tutorloop.accounts.service import Principal
 from tutorloop.annotations.models import Annotation
 from tutorloop.audit.service import record
-from tutorloop.db import NO_SYNC, utcnow
+from tutorloop.db import utcnow
 from tutorloop.errors import Conflict, Forbidden, Invalid, NotFound
 from tutorloop.items.models import Item
-from tutorloop.items.service import get_item
 from tutorloop.projects.models import Project
 from tutorloop.projects.service import (
     RANK,
@@ -27,17 +26,27 @@ COUNTED = ("submitted", "accepted", "corrected")  # statuses that count towards 
 MAX_TIME_MS = 24 * 3600 * 1000
 
 
+_items, _annotations = Item.__table__, Annotation.__table__
+# The statements of a submit are built once (building one costs more than running it).
+_CHANGE_COUNTS = (
+    update(_items).where(_items.c.id == bindparam("key_item"))
+    .values(annotation_count=_items.c.annotation_count + bindparam("delta"),
+            lease_count=_items.c.lease_count + bindparam("lease_delta"),
+            queued=_items.c.needed
+            > _items.c.annotation_count + bindparam("delta") + _items.c.lease_count + bindparam("lease_delta"))
+    .returning(_items.c.annotation_count, _items.c.needed)
+)
+_BY_KEY = select(Annotation).where(Annotation.user_id == bindparam("user_id"),
+                                   Annotation.client_key == bindparam("client_key"))
+_ITEM_IN_PROJECT = select(Item.id).where(Item.id == bindparam("item_id"), Item.project_id == bindparam("project_id"))
+_INSERT = insert(_annotations).returning(_annotations.c.id)
+
+
 def change_annotation_count(session: Session, *, item_id: int, project_id: int, delta: int,
                             lease_delta: int = 0) -> None:
     """Move an item's label (and lease) counters in one statement and keep the project totals true."""
-    row = session.execute(
-        update(Item).where(Item.id == item_id).values(
-            annotation_count=Item.annotation_count + delta,
-            lease_count=Item.lease_count + lease_delta,
-            queued=Item.needed > Item.annotation_count + delta + Item.lease_count + lease_delta,
-        ).returning(Item.annotation_count, Item.needed)
-    , execution_options=NO_SYNC).one()
-    after, needed = row
+    after, needed = session.execute(
+        _CHANGE_COUNTS, {"key_item": item_id, "delta": delta, "lease_delta": lease_delta}).one()
     before = after - delta
     crossed = int(after >= needed) - int(before >= needed)
     bump_project_counters(session, project_id=project_id, annotation_count=delta, complete_count=crossed)
@@ -54,39 +63,37 @@ def submit(
     """
     project = authorize(session, actor=actor, project_id=project_id)
     user_id = actor.user.id
-    previous = session.scalar(select(Annotation).where(
-        Annotation.user_id == user_id, Annotation.client_key == client_key))
+    previous = session.scalars(_BY_KEY, {"user_id": user_id, "client_key": client_key}).first()
     if previous is not None:
         if previous.item_id != item_id:
             raise Conflict("client_key was already used for another item.", where="client_key")
         return previous, False
-    item = get_item(session, project_id=project_id, item_id=item_id)
+    if session.scalar(_ITEM_IN_PROJECT, {"item_id": item_id, "project_id": project_id}) is None:
+        raise NotFound(f"Item {item_id} not found in project {project_id}.", where="item_id")
     clean = validate_answers(project.spec, answers)
-    if session.scalar(select(Annotation.id).where(
-            Annotation.item_id == item.id, Annotation.user_id == user_id)) is not None:
-        raise Conflict("You already annotated this item; edit your annotation instead.", where="item_id")
     now = utcnow()
-    annotation = Annotation(
-        project_id=project_id, item_id=item.id, user_id=user_id, answers=clean, client_key=client_key,
-        time_spent_ms=max(0, min(time_spent_ms, MAX_TIME_MS)), guideline_version=project.guideline_version,
-        status="submitted", created_at=now, updated_at=now,
-    )
+    values = {
+        "project_id": project_id, "item_id": item_id, "user_id": user_id, "answers": clean,
+        "client_key": client_key, "time_spent_ms": max(0, min(time_spent_ms, MAX_TIME_MS)),
+        "guideline_version": project.guideline_version, "status": "submitted", "created_at": now,
+        "updated_at": now,
+    }
     try:
         with session.begin_nested():
-            session.add(annotation)
+            annotation_id = session.scalar(_INSERT, values)
     except IntegrityError:
-        # A concurrent retry with the same key (or for the same item) committed first.
-        existing = session.scalar(select(Annotation).where(
-            Annotation.user_id == user_id, Annotation.client_key == client_key))
+        # A retry with the same key (possibly concurrent), or a second annotation of the same item.
+        existing = session.scalars(_BY_KEY, {"user_id": user_id, "client_key": client_key}).first()
         if existing is not None and existing.item_id == item_id:
             return existing, False
         raise Conflict("You already annotated this item; edit your annotation instead.", where="item_id") from None
-    had_lease = take_lease_for_submit(session, user_id=user_id, item_id=item.id)
+    annotation = Annotation(id=annotation_id, **values)  # a plain copy for the answer; the row is written
+    had_lease = take_lease_for_submit(session, user_id=user_id, item_id=item_id)
     bump_member_counters(session, project_id=project_id, user_id=user_id, annotations=1,
-                         time_spent_ms=annotation.time_spent_ms)
+                         time_spent_ms=values["time_spent_ms"])
     record(session, actor_id=user_id, action="annotation.submit", project_id=project_id,
-           target_type="annotation", target_id=annotation.id, detail={"item_id": item.id})
-    change_annotation_count(session, item_id=item.id, project_id=project_id, delta=1,
+           target_type="annotation", target_id=annotation_id, detail={"item_id": item_id})
+    change_annotation_count(session, item_id=item_id, project_id=project_id, delta=1,
                             lease_delta=-1 if had_lease else 0)
     return annotation, True
 

@@ -2,10 +2,13 @@
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from tutorloop.audit.models import AuditEntry
+from tutorloop.db import utcnow
+
+_INSERT = insert(AuditEntry.__table__)
 
 
 def record(
@@ -19,16 +22,10 @@ def record(
     detail: dict | None = None,
 ) -> None:
     """Add one audit row to the caller's transaction (it commits or rolls back with the change)."""
-    session.add(
-        AuditEntry(
-            actor_id=actor_id,
-            action=action,
-            project_id=project_id,
-            target_type=target_type,
-            target_id=str(target_id),
-            detail=detail or {},
-        )
-    )
+    session.execute(_INSERT, {
+        "at": utcnow(), "actor_id": actor_id, "action": action, "project_id": project_id,
+        "target_type": target_type, "target_id": str(target_id), "detail": detail or {},
+    })
 
 
 def list_entries(

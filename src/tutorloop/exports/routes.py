@@ -20,9 +20,10 @@ def export(project_id: int, request: Request, actor: Actor, session: DbSession, 
     if format not in FORMATS:
         raise Invalid(f"format must be one of {', '.join(FORMATS)}", where="format")
     project = authorize(session, actor=actor, project_id=project_id, at_least="manager")
-    record(session, actor_id=actor.user.id, action="project.export", project_id=project.id,
-           target_type="project", target_id=project.id, detail={"format": format})
     db = request.app.state.db
+    with db.session(write=True) as writer:  # a GET's own session is read-only
+        record(writer, actor_id=actor.user.id, action="project.export", project_id=project.id,
+               target_type="project", target_id=project.id, detail={"format": format})
 
     def stream():
         with db.session(write=False) as read_session:

@@ -116,10 +116,14 @@ def get_item(session: Session, *, project_id: int, item_id: int) -> Item:
 
 
 def rendered_fields(spec: dict, project_id: int, data: dict) -> dict:
-    """Per field, what the browser shows: safe HTML for Markdown, a URL for images."""
-    out: dict[str, str] = {}
+    """Per field, what the browser shows: safe HTML for Markdown and chat messages, a URL for images."""
+    out: dict[str, str | list[str]] = {}
     for field in spec["fields"]:
         value = data.get(field["name"])
+        if field["type"] == "chat" and isinstance(value, list):
+            out[field["name"]] = [render_markdown(m.get("content", "")) if isinstance(m, dict) else ""
+                                  for m in value]
+            continue
         if not isinstance(value, str) or not value:
             continue
         if field["type"] == "text" and field.get("format") == "markdown":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from tutorloop.accounts.models import User
@@ -25,18 +25,32 @@ def role_in_project(session: Session, *, actor: Principal, project_id: int) -> s
     )
 
 
-def authorize(session: Session, *, actor: Principal, project_id: int, at_least: str = "annotator") -> Project:
-    """The project if the actor holds at least the given role in it.
+_PROJECT_AND_ROLE = (
+    select(Project, Membership.role)
+    .outerjoin(Membership, and_(Membership.project_id == Project.id, Membership.user_id == bindparam("user_id")))
+    .where(Project.id == bindparam("project_id"))
+)
+
+
+def authorize_role(
+    session: Session, *, actor: Principal, project_id: int, at_least: str = "annotator"
+) -> tuple[Project, str]:
+    """The project and the actor's role in it, if that role is at least `at_least`.
 
     Non-members get 404, so a project's existence does not leak; members with a lower role get 403.
     """
-    role = role_in_project(session, actor=actor, project_id=project_id)
-    project = session.get(Project, project_id) if role else None
-    if project is None:
+    row = session.execute(_PROJECT_AND_ROLE, {"user_id": actor.user.id, "project_id": project_id}).first()
+    role = None if row is None else ("manager" if actor.is_admin else row[1])
+    if role is None:
         raise NotFound(f"Project {project_id} not found.", where="project_id")
     if RANK[role] < RANK[at_least]:
         raise Forbidden(f"This needs the {at_least} role in the project; you are {role}.")
-    return project
+    return row[0], role
+
+
+def authorize(session: Session, *, actor: Principal, project_id: int, at_least: str = "annotator") -> Project:
+    """The project if the actor holds at least the given role in it (see `authorize_role`)."""
+    return authorize_role(session, actor=actor, project_id=project_id, at_least=at_least)[0]
 
 
 def create_project(session: Session, *, actor: Principal | None, raw_spec: dict) -> Project:
@@ -133,19 +147,32 @@ def remove_member(session: Session, *, actor: Principal, project_id: int, user_i
            target_type="user", target_id=user_id)
 
 
+_MEMBER_COUNTERS = ("annotations", "accepted", "rejected", "time_spent_ms")
+_PROJECT_COUNTERS = ("item_count", "complete_count", "annotation_count")
+_members, _projects = Membership.__table__, Project.__table__
+_BUMP_MEMBER = (
+    update(_members)
+    .where(_members.c.project_id == bindparam("key_project"), _members.c.user_id == bindparam("key_user"))
+    .values({name: _members.c[name] + bindparam(f"d_{name}") for name in _MEMBER_COUNTERS})
+)
+_BUMP_PROJECT = (
+    update(_projects).where(_projects.c.id == bindparam("key_project"))
+    .values({name: _projects.c[name] + bindparam(f"d_{name}") for name in _PROJECT_COUNTERS})
+)
+
+
 def bump_member_counters(session: Session, *, project_id: int, user_id: int, **deltas: int) -> None:
     """Add to a member's running totals (annotations, accepted, rejected, time_spent_ms)."""
-    values = {k: getattr(Membership, k) + v for k, v in deltas.items() if v}
-    if values:
-        session.execute(update(Membership).where(
-            Membership.project_id == project_id, Membership.user_id == user_id).values(**values), execution_options=NO_SYNC)
+    if any(deltas.values()):
+        params = {f"d_{name}": deltas.get(name, 0) for name in _MEMBER_COUNTERS}
+        session.execute(_BUMP_MEMBER, {"key_project": project_id, "key_user": user_id, **params})
 
 
 def bump_project_counters(session: Session, *, project_id: int, **deltas: int) -> None:
     """Add to the project's running totals (item_count, complete_count, annotation_count)."""
-    values = {k: getattr(Project, k) + v for k, v in deltas.items() if v}
-    if values:
-        session.execute(update(Project).where(Project.id == project_id).values(**values), execution_options=NO_SYNC)
+    if any(deltas.values()):
+        params = {f"d_{name}": deltas.get(name, 0) for name in _PROJECT_COUNTERS}
+        session.execute(_BUMP_PROJECT, {"key_project": project_id, **params})
 
 
 def progress(session: Session, *, actor: Principal, project_id: int) -> dict:

@@ -5,7 +5,6 @@ from fastapi import APIRouter
 from tutorloop.accounts.deps import Actor, DbSession
 from tutorloop.items.routes import item_read
 from tutorloop.projects.schemas import LeaseRead, NextRead
-from tutorloop.projects.service import authorize
 from tutorloop.queue import service
 
 router = APIRouter(tags=["queue"])
@@ -14,11 +13,11 @@ router = APIRouter(tags=["queue"])
 @router.post("/projects/{project_id}/queue/next", response_model=NextRead)
 def next_item(project_id: int, actor: Actor, session: DbSession):
     """Lease your next item (or get back the one you hold); item null when nothing is left for you."""
-    item, lease = service.lease_next(session, actor=actor, project_id=project_id)
-    if item is None:
+    leased = service.lease_next(session, actor=actor, project_id=project_id)
+    if leased is None:
         return NextRead(item=None, lease=None)
-    spec = authorize(session, actor=actor, project_id=project_id).spec
-    return NextRead(item=item_read(item, spec), lease=LeaseRead(item_id=item.id, expires_at=lease.expires_at))
+    return NextRead(item=item_read(leased.item, leased.project.spec),
+                    lease=LeaseRead(item_id=leased.item.id, expires_at=leased.expires_at))
 
 
 @router.post("/projects/{project_id}/queue/{item_id}/skip")

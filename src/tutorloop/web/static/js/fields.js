@@ -38,17 +38,24 @@ function imageField(field, value, item) {
   return h('a', { href: src, target: '_blank', rel: 'noopener noreferrer', class: 'image-link' }, img);
 }
 
-function chatField(field, value) {
+function chatField(field, value, item) {
   const messages = Array.isArray(value) ? value : [];
+  const rendered = item && item.rendered ? item.rendered[field.name] : undefined;
   const list = h('ol', { class: 'chat', 'aria-label': field.label || field.name });
-  for (const message of messages) {
+  messages.forEach((message, index) => {
     const role = message && typeof message === 'object' ? String(message.role ?? '') : '';
     const content = message && typeof message === 'object' ? message.content : message;
     const roleText = ROLE_KEYS[role] ? t(ROLE_KEYS[role]) : role;
+    const body = h('div', { class: 'chat-content', dir: 'auto' });
+    if (Array.isArray(rendered) && typeof rendered[index] === 'string') {
+      body.classList.add('markdown');
+      body.innerHTML = rendered[index]; // server-rendered Markdown, raw HTML disabled, links sanitised
+    } else {
+      body.textContent = typeof content === 'string' ? content : JSON.stringify(content, null, 2);
+    }
     list.append(h('li', { class: `chat-msg chat-${/^[a-z]+$/.test(role) ? role : 'other'}` },
-      h('div', { class: 'chat-role' }, roleText),
-      h('div', { class: 'chat-content', dir: 'auto' }, typeof content === 'string' ? content : JSON.stringify(content, null, 2))));
-  }
+      h('div', { class: 'chat-role' }, roleText), body));
+  });
   if (!messages.length) list.append(h('li', { class: 'muted' }, t('field.empty')));
   return list;
 }
