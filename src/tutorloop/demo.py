@@ -104,9 +104,13 @@ def setup_demo(settings: Settings) -> dict:
 def run_demo(settings: Settings, *, serve: bool, reset: bool, port: int | None) -> int:
     """Set up the demo and (unless told otherwise) serve it on 127.0.0.1."""
     if reset and not settings.database_url:
+        import shutil
+
         db_file = settings.data_dir / "tutorloop.db"
         for path in (db_file, db_file.with_name(db_file.name + "-wal"), db_file.with_name(db_file.name + "-shm")):
             path.unlink(missing_ok=True)
+        if settings.media_dir is None:
+            shutil.rmtree(settings.resolved_media_dir, ignore_errors=True)
     result = setup_demo(settings)
     port = port or settings.port
     url = f"http://127.0.0.1:{port}/"
