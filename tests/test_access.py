@@ -30,6 +30,7 @@ BODIES = {
     "/api/v1/annotations/{annotation_id}": {"answers": {"sentiment": "positive"}},
     "/api/v1/annotations/{annotation_id}/review": {"decision": "reject", "reason": "walk"},
     "/api/v1/projects/{project_id}/items/{item_id}/comments": {"body": "walk"},
+    "/api/v1/projects/{project_id}/items/{item_id}/gold": {"answers": {"sentiment": "positive"}},
 }
 
 

@@ -37,7 +37,7 @@ def test_project_lifecycle_from_the_command_line(cli, tmp_path):
     items.write_text("".join(json.dumps({"id": f"x{n}", "text": f"نص {n}"}) + "\n" for n in range(25)),
                      encoding="utf-8")
     assert json.loads(cli("import", pid, str(items)).stdout)["created"] == 25
-    assert json.loads(cli("import", pid, str(items)).stdout) == {"created": 0, "updated": 25, "total": 25}
+    assert json.loads(cli("import", pid, str(items)).stdout) == {"created": 0, "updated": 25, "total": 25, "gold": 0}
     out = tmp_path / "out.csv"
     cli("export", pid, "--format", "csv", "-o", str(out))
     rows = list(csv.DictReader(out.open(encoding="utf-8")))

@@ -97,6 +97,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     from tutorloop.accounts.routes import router as accounts
     from tutorloop.annotations.routes import router as annotations
     from tutorloop.audit.routes import router as audit
+    from tutorloop.consensus.refit import RefitScheduler
+    from tutorloop.consensus.routes import router as quality
     from tutorloop.exports.routes import router as exports
     from tutorloop.items.routes import router as items
     from tutorloop.projects.routes import router as projects
@@ -111,7 +113,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.db = database or Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
-    for router in (accounts, projects, items, queue, annotations, exports, audit):
+    app.state.refits = RefitScheduler(app.state.db)
+    for router in (accounts, projects, items, queue, annotations, quality, exports, audit):
         app.include_router(router, prefix="/api/v1")
     app.include_router(media.router)
     app.include_router(web_routes.router)

@@ -175,6 +175,63 @@ def cmd_export(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_quality_aggregate(args, settings: Settings) -> int:
+    import pandas as pd
+
+    from tutorloop.quality import aggregate
+
+    labels = _read_label_csv(args.file, ("item", "worker", "label"))
+    gold = None
+    if args.gold:
+        gold_frame = _read_label_csv(args.gold, ("item", "label"))
+        gold = dict(zip(gold_frame["item"], gold_frame["label"], strict=True))
+    result = aggregate(labels, method=args.method, gold=gold, seed=args.seed)
+    out = result.labels_.reset_index()
+    out.columns = ["item", "label", "confidence"]
+    if args.output and args.output != "-":
+        out.to_csv(args.output, index=False)
+        print(f"wrote {len(out)} items to {args.output} (method {result.method})", file=sys.stderr)
+    else:
+        out.to_csv(sys.stdout, index=False)
+    if args.skills:
+        skills = result.skills_.reset_index().rename(columns={"index": "worker"})
+        skills.to_csv(args.skills, index=False)
+    if gold:
+        truth = pd.Series(gold)
+        common = out.set_index("item")["label"].reindex(truth.index).dropna()
+        accuracy = float((common == truth.loc[common.index]).mean()) if len(common) else float("nan")
+        print(f"accuracy on {len(common)} gold items: {accuracy:.4f}", file=sys.stderr)
+    return 0
+
+
+def _read_label_csv(path: str, columns: tuple[str, ...]):
+    import pandas as pd
+
+    from tutorloop.errors import Invalid
+
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except pd.errors.ParserError as exc:
+        raise Invalid(f"{path}: not a readable CSV file ({exc})", where=path) from exc
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise Invalid(f"{path}: missing column(s) {', '.join(missing)}; expected {','.join(columns)}", where=path)
+    return frame[list(columns)]
+
+
+def cmd_quality_refit(args, settings: Settings) -> int:
+    from tutorloop.consensus.refit import refit_project
+    from tutorloop.errors import NotFound
+    from tutorloop.projects.models import Project
+
+    db = _db(settings)
+    with db.session(write=False) as session:
+        if session.get(Project, args.project) is None:
+            raise NotFound(f"Project {args.project} not found.", where="project")
+    print(json.dumps(refit_project(db, project_id=args.project)))
+    return 0
+
+
 def cmd_demo(args, settings: Settings) -> int:
     from tutorloop.demo import run_demo
 
@@ -235,6 +292,21 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--format", choices=["jsonl", "json", "csv"])
     imp.set_defaults(func=cmd_import)
+
+    quality = sub.add_parser("quality", help="the quality engine").add_subparsers(dest="quality_command",
+                                                                              required=True)
+    agg = quality.add_parser("aggregate", help="infer true labels from any item,worker,label CSV")
+    agg.add_argument("file", help="CSV with columns item,worker,label")
+    agg.add_argument("--method", default="auto",
+                     choices=["auto", "majority", "wawa", "dawid_skene", "one_coin", "glad", "mace"])
+    agg.add_argument("--gold", help="CSV with columns item,label: known answers (clamped, and scored)")
+    agg.add_argument("--seed", type=int, default=0)
+    agg.add_argument("-o", "--output", default="-", help="where to write item,label,confidence (default stdout)")
+    agg.add_argument("--skills", help="also write each worker's estimated accuracy to this CSV")
+    agg.set_defaults(func=cmd_quality_aggregate)
+    refit = quality.add_parser("refit", help="refit a project's consensus and skills now")
+    refit.add_argument("project", type=int)
+    refit.set_defaults(func=cmd_quality_refit)
 
     exp = sub.add_parser("export", help="export a project's items, annotations and consensus")
     exp.add_argument("project", type=int)

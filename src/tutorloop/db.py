@@ -57,6 +57,20 @@ JSONType = JSON().with_variant(JSON(none_as_null=True), "postgresql")
 NO_SYNC = {"synchronize_session": False}
 
 
+def upsert(session: Session, table, rows: list[dict], *, keys: list[str], update: list[str]) -> None:
+    """Insert rows, or update `update` columns where a row with the same `keys` exists (SQLite and PostgreSQL)."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    stmt = dialect_insert(table)
+    stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in update})
+    for start in range(0, len(rows), 1000):
+        session.execute(stmt, rows[start:start + 1000])
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)

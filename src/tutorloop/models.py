@@ -4,6 +4,7 @@ from tutorloop.accounts.models import ApiToken, AuthSession, User
 from tutorloop.annotations.models import Annotation
 from tutorloop.audit.models import AuditEntry
 from tutorloop.comments.models import Comment
+from tutorloop.consensus.models import Consensus, QualityFit, WorkerSkill
 from tutorloop.db import Base
 from tutorloop.items.models import Item
 from tutorloop.projects.models import Membership, Project
@@ -11,6 +12,6 @@ from tutorloop.queue.models import Lease, Skip
 from tutorloop.reviews.models import Review
 
 __all__ = [
-    "Annotation", "ApiToken", "AuditEntry", "AuthSession", "Base", "Comment", "Item", "Lease",
-    "Membership", "Project", "Review", "Skip", "User",
+    "Annotation", "ApiToken", "AuditEntry", "AuthSession", "Base", "Comment", "Consensus", "Item", "Lease",
+    "Membership", "Project", "QualityFit", "Review", "Skip", "User", "WorkerSkill",
 ]

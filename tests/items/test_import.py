@@ -21,9 +21,9 @@ class TestImport:
         pid = world.project(members={"boss": "manager"})
         c = world.client("boss")
         lines = b'{"id": "a", "text": "one"}\n{"id": "b", "text": "two"}\n'
-        assert upload(c, pid, lines).json() == {"created": 2, "updated": 0, "total": 2}
+        assert upload(c, pid, lines).json() == {"created": 2, "updated": 0, "total": 2, "gold": 0}
         again = b'{"id": "a", "text": "one, fixed"}\n{"id": "c", "text": "three"}\n'
-        assert upload(c, pid, again).json() == {"created": 1, "updated": 1, "total": 2}
+        assert upload(c, pid, again).json() == {"created": 1, "updated": 1, "total": 2, "gold": 0}
         assert count_items(db, pid) == 3
         assert c.get(f"/api/v1/projects/{pid}").json()["item_count"] == 3
 

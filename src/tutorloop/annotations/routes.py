@@ -1,6 +1,6 @@
 """HTTP routes for annotations and their review."""
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
 from tutorloop.accounts.deps import Actor, DbSession
@@ -18,6 +18,7 @@ from tutorloop.projects.schemas import (
 from tutorloop.reviews.service import review as review_annotation
 
 router = APIRouter(tags=["annotations"])
+REFIT_CHECK_EVERY = 10  # every tenth new annotation asks whether a background refit is due
 
 
 def annotation_read(session: Session, annotation: Annotation, usernames: dict[int, str] | None = None) -> AnnotationRead:
@@ -47,7 +48,7 @@ def annotation_read(session: Session, annotation: Annotation, usernames: dict[in
 @router.post("/projects/{project_id}/items/{item_id}/annotations", response_model=AnnotationRead,
              status_code=201)
 def submit(project_id: int, item_id: int, body: AnnotationCreate, actor: Actor, session: DbSession,
-           response: Response):
+           request: Request, response: Response):
     """Submit your answers; a repeated client_key returns the first annotation (200) instead of a new one."""
     annotation, created = service.submit(
         session, actor=actor, project_id=project_id, item_id=item_id, answers=body.answers,
@@ -55,6 +56,8 @@ def submit(project_id: int, item_id: int, body: AnnotationCreate, actor: Actor, 
     )
     if not created:
         response.status_code = 200
+    elif annotation.id % REFIT_CHECK_EVERY == 0:  # cheap sampling: most submits skip the check
+        request.app.state.refits.maybe_start(project_id)
     return annotation_read(session, annotation, {actor.user.id: actor.user.username})
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from tutorloop.accounts.service import Principal
 from tutorloop.annotations.models import Annotation
 from tutorloop.audit.service import record
+from tutorloop.consensus.service import record_gold_answer, refresh_item
 from tutorloop.db import utcnow
 from tutorloop.errors import Conflict, Forbidden, Invalid, NotFound
 from tutorloop.items.models import Item
@@ -38,7 +39,8 @@ _CHANGE_COUNTS = (
 )
 _BY_KEY = select(Annotation).where(Annotation.user_id == bindparam("user_id"),
                                    Annotation.client_key == bindparam("client_key"))
-_ITEM_IN_PROJECT = select(Item.id).where(Item.id == bindparam("item_id"), Item.project_id == bindparam("project_id"))
+_ITEM_IN_PROJECT = select(Item.id, Item.gold).where(Item.id == bindparam("item_id"),
+                                                   Item.project_id == bindparam("project_id"))
 _INSERT = insert(_annotations).returning(_annotations.c.id)
 
 
@@ -68,7 +70,8 @@ def submit(
         if previous.item_id != item_id:
             raise Conflict("client_key was already used for another item.", where="client_key")
         return previous, False
-    if session.scalar(_ITEM_IN_PROJECT, {"item_id": item_id, "project_id": project_id}) is None:
+    target = session.execute(_ITEM_IN_PROJECT, {"item_id": item_id, "project_id": project_id}).first()
+    if target is None:
         raise NotFound(f"Item {item_id} not found in project {project_id}.", where="item_id")
     clean = validate_answers(project.spec, answers)
     now = utcnow()
@@ -95,6 +98,9 @@ def submit(
            target_type="annotation", target_id=annotation_id, detail={"item_id": item_id})
     change_annotation_count(session, item_id=item_id, project_id=project_id, delta=1,
                             lease_delta=-1 if had_lease else 0)
+    if target.gold:
+        record_gold_answer(session, project=project, gold=target.gold, user_id=user_id, answers=clean)
+    refresh_item(session, project=project, item_id=item_id)
     return annotation, True
 
 
@@ -130,6 +136,8 @@ def edit(session: Session, *, actor: Principal, annotation_id: int, answers: dic
     if annotation.status == "rejected":
         annotation.status = "submitted"
         change_annotation_count(session, item_id=annotation.item_id, project_id=project.id, delta=1)
+    session.flush()
+    refresh_item(session, project=project, item_id=annotation.item_id)
     record(session, actor_id=actor.user.id, action="annotation.edit", project_id=project.id,
            target_type="annotation", target_id=annotation.id)
     return annotation

@@ -1,8 +1,9 @@
 """Exports: every item with its per-annotator rows and a consensus per question.
 
 Rows stream in item-id order, a thousand items at a time, so memory stays flat for any project size.
-Consensus here is each question type's simple rule (majority for labels, median for ratings) over the
-annotations that count (submitted, accepted, corrected — a correction counts with its corrected answers).
+Consensus is the stored one (kept current as labels arrive, refitted by the quality engine; see
+`tutorloop.consensus`), with its method and confidence; an item without a stored value falls back to its
+question type's simple rule over the annotations that count (submitted, accepted, corrected).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from tutorloop.accounts.models import User
 from tutorloop.annotations.models import Annotation
 from tutorloop.annotations.service import COUNTED
+from tutorloop.consensus.models import Consensus
 from tutorloop.items.models import Item
 from tutorloop.projects.models import Project
 from tutorloop.schema.questions import get_type
@@ -58,6 +60,9 @@ def iter_item_records(session: Session, *, project: Project) -> Iterator[dict]:
         if not items:
             return
         by_item: dict[int, list[Annotation]] = {item.id: [] for item in items}
+        stored: dict[int, dict[str, Consensus]] = {}
+        for row in session.scalars(select(Consensus).where(Consensus.item_id.in_(list(by_item)))):
+            stored.setdefault(row.item_id, {})[row.question] = row
         for annotation in session.scalars(
             select(Annotation).where(Annotation.project_id == project.id,
                                      Annotation.item_id.in_(list(by_item))).order_by(Annotation.id)
@@ -65,14 +70,20 @@ def iter_item_records(session: Session, *, project: Project) -> Iterator[dict]:
             by_item[annotation.item_id].append(annotation)
         for item in items:
             annotations = by_item[item.id]
+            agreed = consensus(configs, annotations)
+            kept = stored.get(item.id, {})
             yield {
                 "item_id": item.id,
                 "external_id": item.external_id,
                 "data": item.data,
                 "meta": item.meta,
                 "needed": item.needed,
-                "consensus": consensus(configs, annotations),
-                "consensus_method": "majority",
+                "gold": item.gold,
+                "consensus": {c.name: kept[c.name].value if c.name in kept else agreed[c.name] for c in configs},
+                "consensus_confidence": {c.name: kept[c.name].confidence if c.name in kept else None
+                                         for c in configs},
+                "consensus_method": {c.name: kept[c.name].method if c.name in kept else "majority"
+                                     for c in configs},
                 "annotations": [
                     {
                         "annotation_id": a.id,
@@ -106,6 +117,7 @@ def csv_columns(project: Project) -> list[str]:
         "item_id", "external_id", "annotation_id", "annotator", "time_spent_ms", "guideline_version",
         "review_state", "reviewer", "review_reason", "created_at",
         *[f"answer.{n}" for n in names], *[f"corrected.{n}" for n in names], *[f"consensus.{n}" for n in names],
+        *[f"consensus_confidence.{n}" for n in names], *[f"consensus_method.{n}" for n in names],
     ]
 
 
@@ -121,6 +133,8 @@ def iter_csv(project: Project, records: Iterator[dict]) -> Iterator[str]:
         for config in configs:
             qtype = get_type(config.type, config.name)
             base[f"consensus.{config.name}"] = qtype.export_value(config, record["consensus"].get(config.name))
+            base[f"consensus_confidence.{config.name}"] = record["consensus_confidence"].get(config.name)
+            base[f"consensus_method.{config.name}"] = record["consensus_method"].get(config.name)
         rows = record["annotations"] or [{}]
         for a in rows:
             row = dict(base)

@@ -88,7 +88,10 @@ def read_records(data: bytes, fmt: str) -> Iterator[RawRecord]:
 
 
 def split_record(record: RawRecord, fields: dict[str, str], csv_mode: bool) -> tuple[str | None, dict, dict]:
-    """(external id, data, metadata) of a raw record, given the schema's field names and types."""
+    """(external id, data, metadata) of a raw record, given the schema's field names and types.
+
+    A `gold` key (known answers, for gold items) is left in the metadata under `gold`; `pop_gold` takes it.
+    """
     values = dict(record.values)
     ext = next((values.pop(k) for k in ID_KEYS if k in values), None)
     if ext is not None and not isinstance(ext, (str, int)):
@@ -114,3 +117,17 @@ def split_record(record: RawRecord, fields: dict[str, str], csv_mode: bool) -> t
     if ext_id is not None and len(ext_id) > 200:
         raise Invalid(f"{record.where}: id is longer than 200 characters", where=f"{record.where}.id")
     return ext_id, data, meta
+
+
+def pop_gold(meta: dict, record_where: str, csv_mode: bool) -> object | None:
+    """Take the gold answers out of a record's metadata (a JSON cell in CSV); None if there are none."""
+    gold = meta.pop("gold", None)
+    if gold in (None, ""):
+        return None
+    if csv_mode and isinstance(gold, str):
+        try:
+            return json.loads(gold)
+        except json.JSONDecodeError as exc:
+            where = f"{record_where}.gold"
+            raise Invalid(f"{where}: a gold cell must hold the answers as JSON", where=where) from exc
+    return gold

@@ -22,11 +22,16 @@ class Item(Base):
     annotation_count: Mapped[int] = mapped_column(Integer, default=0)
     lease_count: Mapped[int] = mapped_column(Integer, default=0)
     queued: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Known answers for gold items (None for ordinary items). Gold items are served by the gold path of
+    # the queue, to every annotator, at the project's gold rate; they never count towards completion.
+    gold: Mapped[dict | None] = mapped_column(JSONType, nullable=True)
+    is_gold: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
         UniqueConstraint("project_id", "external_id"),
         Index(None, "project_id", "queued", "id"),
+        Index(None, "project_id", "is_gold", "id"),
     )
 
     def refresh_queued(self) -> None:

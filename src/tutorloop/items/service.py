@@ -13,12 +13,12 @@ from tutorloop.accounts.service import Principal
 from tutorloop.audit.service import record
 from tutorloop.db import NO_SYNC
 from tutorloop.errors import Invalid, NotFound
-from tutorloop.formats.items import read_records, split_record
+from tutorloop.formats.items import pop_gold, read_records, split_record
 from tutorloop.items.models import Item
 from tutorloop.markdown import render_markdown
 from tutorloop.projects.models import Project
 from tutorloop.projects.service import authorize, bump_project_counters
-from tutorloop.schema.spec import validate_item_data
+from tutorloop.schema.spec import validate_gold, validate_item_data
 
 CHUNK = 900  # stays under SQLite's bound-parameter limit in IN (...) look-ups
 
@@ -44,11 +44,14 @@ def import_items(
         if project is None:
             raise NotFound(f"Project {project_id} not found.", where="project_id")
     fields = {f["name"]: f["type"] for f in project.spec["fields"]}
-    parsed: dict[str, tuple[dict, dict]] = {}
+    parsed: dict[str, tuple[dict, dict, dict | None]] = {}
     for raw in read_records(data, fmt):
         ext_id, item_data, meta = split_record(raw, fields, csv_mode=fmt == "csv")
+        gold = pop_gold(meta, raw.where, csv_mode=fmt == "csv")
         validate_item_data(project.spec, item_data, raw.where)
-        parsed[ext_id or content_id(item_data)] = (item_data, meta)
+        if gold is not None:
+            gold = validate_gold(project.spec, gold, f"{raw.where}.gold")
+        parsed[ext_id or content_id(item_data)] = (item_data, meta, gold)
     if not parsed:
         raise Invalid("the file holds no items", where="file")
 
@@ -60,9 +63,10 @@ def import_items(
             select(Item.external_id, Item.id).where(Item.project_id == project.id, Item.external_id.in_(chunk))
         ).all())
     new_rows = [
-        {"project_id": project.id, "external_id": ext, "data": d, "meta": m, "needed": project.overlap,
-         "annotation_count": 0, "lease_count": 0, "queued": True}
-        for ext, (d, m) in parsed.items() if ext not in existing
+        {"project_id": project.id, "external_id": ext, "data": d, "meta": m, "gold": g, "is_gold": g is not None,
+         "needed": 0 if g is not None else project.overlap, "annotation_count": 0, "lease_count": 0,
+         "queued": g is None}
+        for ext, (d, m, g) in parsed.items() if ext not in existing
     ]
     done = 0
     for start in range(0, len(new_rows), 5000):
@@ -72,29 +76,56 @@ def import_items(
         if progress:
             progress(done)
     for ext, item_id in existing.items():
-        d, m = parsed[ext]
+        d, m, g = parsed[ext]
         session.execute(update(Item).where(Item.id == item_id).values(data=d, meta=m), execution_options=NO_SYNC)
+        if g is not None:
+            set_gold(session, actor=None, project=project, item_id=item_id, answers=g)
         done += 1
         if progress and done % 5000 == 0:
             progress(done)
     if progress:
         progress(done)
-    bump_project_counters(session, project_id=project.id, item_count=len(new_rows))
-    summary = {"created": len(new_rows), "updated": len(existing), "total": len(parsed)}
+    gold_count = sum(1 for row in new_rows if row["is_gold"])
+    bump_project_counters(session, project_id=project.id, item_count=len(new_rows) - gold_count)
+    summary = {"created": len(new_rows), "updated": len(existing), "total": len(parsed),
+               "gold": gold_count + sum(1 for ext in existing if parsed[ext][2] is not None)}
     record(session, actor_id=actor.user.id if actor else None, action="items.import", project_id=project.id,
            target_type="project", target_id=project.id, detail={**summary, "format": fmt})
     return summary
 
 
+def set_gold(session: Session, *, actor: Principal | None, project: Project, item_id: int,
+             answers: dict | None) -> Item:
+    """Make an item gold with known answers, change its answers, or (answers None) make it ordinary again.
+
+    Gold items leave the normal queue and the completion totals; they are served by the queue's gold path.
+    """
+    item = get_item(session, project_id=project.id, item_id=item_id)
+    was_complete = item.annotation_count >= item.needed and not item.is_gold
+    if answers is not None:
+        answers = validate_gold(project.spec, answers, "answers")
+        if not item.is_gold:
+            bump_project_counters(session, project_id=project.id, item_count=-1, complete_count=-int(was_complete))
+        item.gold, item.is_gold, item.needed, item.queued = answers, True, 0, False
+    elif item.is_gold:
+        item.gold, item.is_gold, item.needed = None, False, project.overlap
+        item.refresh_queued()
+        bump_project_counters(session, project_id=project.id, item_count=1,
+                              complete_count=int(item.annotation_count >= item.needed))
+    record(session, actor_id=actor.user.id if actor else None, action="item.gold" if answers else "item.ungold",
+           project_id=project.id, target_type="item", target_id=item_id, detail={"answers": answers})
+    return item
+
+
 def apply_overlap(session: Session, *, project: Project) -> None:
-    """Set every item's needed count to the project's overlap and recompute queue state and totals."""
-    session.execute(update(Item).where(Item.project_id == project.id).values(
+    """Set every ordinary item's needed count to the project's overlap; recompute queue state and totals."""
+    session.execute(update(Item).where(Item.project_id == project.id, Item.is_gold.is_(False)).values(
         needed=project.overlap,
         queued=project.overlap > Item.annotation_count + Item.lease_count,
     ), execution_options=NO_SYNC)
     project.complete_count = session.scalar(
         select(func.count()).select_from(Item)
-        .where(Item.project_id == project.id, Item.annotation_count >= Item.needed)
+        .where(Item.project_id == project.id, Item.is_gold.is_(False), Item.annotation_count >= Item.needed)
     ) or 0
 
 

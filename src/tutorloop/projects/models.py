@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tutorloop.db import Base, JSONType, UTCDateTime, utcnow
@@ -21,6 +21,8 @@ class Project(Base):
     guideline_version: Mapped[int] = mapped_column(Integer, default=1)
     overlap: Mapped[int] = mapped_column(Integer, default=1)
     lease_seconds: Mapped[int] = mapped_column(Integer, default=900)
+    gold_rate: Mapped[float] = mapped_column(Float, default=0.1)  # share of `next` calls that serve gold
+    consensus_method: Mapped[str] = mapped_column(String(32), default="auto")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Running totals, kept in the same transaction as the change, so progress never scans the project.

@@ -27,7 +27,8 @@ def project_read(project: Project, role: str) -> ProjectRead:
         id=project.id, name=project.name, description=project.description, spec=project.spec,
         guidelines=project.guidelines, guidelines_html=render_markdown(project.guidelines),
         guideline_version=project.guideline_version, overlap=project.overlap,
-        lease_seconds=project.lease_seconds, my_role=role, item_count=project.item_count,
+        lease_seconds=project.lease_seconds, my_role=role, gold_rate=project.gold_rate,
+        consensus_method=project.consensus_method, item_count=project.item_count,
         complete_count=project.complete_count, created_at=project.created_at,
     )
 

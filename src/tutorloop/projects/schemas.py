@@ -19,6 +19,8 @@ class ProjectUpdate(BaseModel):
     guidelines: str | None = Field(default=None, max_length=200_000)
     overlap: int | None = Field(default=None, ge=1, le=100)
     lease_seconds: int | None = Field(default=None, ge=30, le=7 * 24 * 3600)
+    gold_rate: float | None = Field(default=None, ge=0, le=1)
+    consensus_method: Literal["auto", "majority", "wawa", "dawid_skene", "one_coin", "glad", "mace"] | None = None
 
 
 class ProjectRead(BaseModel):
@@ -32,6 +34,8 @@ class ProjectRead(BaseModel):
     overlap: int
     lease_seconds: int
     my_role: str
+    gold_rate: float
+    consensus_method: str
     item_count: int
     complete_count: int
     created_at: datetime
@@ -73,6 +77,7 @@ class ImportResult(BaseModel):
     created: int
     updated: int
     total: int
+    gold: int = 0
 
 
 class LeaseRead(BaseModel):

@@ -89,7 +89,7 @@ def update_project(session: Session, *, actor: Principal, project_id: int, chang
 
     project = authorize(session, actor=actor, project_id=project_id, at_least="manager")
     before = {k: getattr(project, k) for k in changes}
-    for key in ("name", "description", "lease_seconds"):
+    for key in ("name", "description", "lease_seconds", "gold_rate", "consensus_method"):
         if changes.get(key) is not None:
             setattr(project, key, changes[key])
     if changes.get("guidelines") is not None and changes["guidelines"] != project.guidelines:

@@ -14,6 +14,7 @@ are reclaimed in small batches off the (project_id, expires_at) index.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,6 +32,7 @@ from tutorloop.projects.service import authorize
 from tutorloop.queue.models import Lease, Skip
 
 RECLAIM_BATCH = 100
+_random = random.Random()
 
 # The statements of `next` are built once (building one costs more than running it).
 _items, _leases = Item.__table__, Lease.__table__
@@ -59,6 +61,16 @@ _CANDIDATE = (
     )
     .order_by(Item.id).limit(1)
     .with_for_update(skip_locked=True, of=Item)
+)
+_GOLD_CANDIDATE = (
+    select(Item.id)
+    .where(
+        Item.project_id == bindparam("project_id"), Item.is_gold.is_(True),
+        ~exists().where(Annotation.item_id == Item.id, Annotation.user_id == bindparam("user_id")),
+        ~exists().where(Skip.item_id == Item.id, Skip.user_id == bindparam("user_id")),
+        ~exists().where(Lease.item_id == Item.id, Lease.user_id == bindparam("user_id")),
+    )
+    .order_by(Item.id).limit(1)
 )
 _INSERT_LEASE = insert(_leases)
 _ITEM = select(Item).where(Item.id == bindparam("item_id"))
@@ -108,7 +120,12 @@ def lease_next(session: Session, *, actor: Principal, project_id: int) -> Leased
         session.execute(_EXTEND, {"key_lease": held.id, "expires": expires})
         item_id = held.item_id
     else:
-        item_id = session.scalar(_CANDIDATE, {"project_id": project_id, "user_id": user_id})
+        params = {"project_id": project_id, "user_id": user_id}
+        # Gold items are mixed in at the project's rate; they look like any other item.
+        serve_gold = project.gold_rate > 0 and _random.random() < project.gold_rate
+        item_id = session.scalar(_GOLD_CANDIDATE, params) if serve_gold else None
+        if item_id is None:
+            item_id = session.scalar(_CANDIDATE, params)
         if item_id is None:
             return None
         change_lease_count(session, item_id=item_id, delta=+1)

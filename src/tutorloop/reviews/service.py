@@ -8,6 +8,7 @@ from tutorloop.accounts.service import Principal
 from tutorloop.annotations.models import Annotation
 from tutorloop.annotations.service import COUNTED, change_annotation_count
 from tutorloop.audit.service import record
+from tutorloop.consensus.service import refresh_item
 from tutorloop.db import utcnow
 from tutorloop.errors import Invalid, NotFound
 from tutorloop.projects.service import authorize, bump_member_counters
@@ -56,4 +57,6 @@ def review(
                        reason=reason, corrected_answers=corrected, created_at=now))
     record(session, actor_id=actor.user.id, action=f"review.{decision}", project_id=project.id,
            target_type="annotation", target_id=annotation.id, detail={"from": old, "reason": reason})
+    session.flush()
+    refresh_item(session, project=project, item_id=annotation.item_id)
     return annotation

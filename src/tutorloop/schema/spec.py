@@ -143,3 +143,17 @@ def validate_answers(spec: dict, answers: Any) -> dict:
             continue
         clean[name] = get_type(config.type, where).validate(config, value, where)
     return clean
+
+
+def validate_gold(spec: dict, gold: Any, where: str) -> dict:
+    """Validate known answers for a gold item: any subset of the questions, each valid for its type."""
+    if not isinstance(gold, dict) or not gold:
+        raise Invalid(f"{where}: gold must be an object mapping question names to answers", where=where)
+    configs = {c.name: c for c in question_configs(spec)}
+    clean = {}
+    for name, value in gold.items():
+        path = f"{where}.{name}"
+        if name not in configs:
+            raise Invalid(f"{path}: no such question in this project", where=path)
+        clean[name] = get_type(configs[name].type, path).validate(configs[name], value, path)
+    return clean

@@ -1,0 +1,77 @@
+"""Shared numerics of the categorical aggregation engines: vote counts, log-space normalisation, stopping rule.
+
+All functions are O(number of labels) or O(items x classes): they scatter per-label numbers into per-item rows
+with ``np.bincount`` on the flat index ``item * K + class`` and never build an items x workers matrix.
+
+Example:
+    >>> import numpy as np
+    >>> post, ll = normalise_log(np.log(np.array([[1.0, 3.0], [2.0, 2.0]])))
+    >>> post.tolist(), round(ll, 6) == round(np.log(4.0) * 2, 6)
+    ([[0.25, 0.75], [0.5, 0.5]], True)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import logsumexp
+
+from tutorloop.quality._encode import Encoded, one_hot_gold
+
+
+def vote_counts(enc: Encoded, *, weights: np.ndarray | None = None) -> np.ndarray:
+    """``counts[i, k]``: the (weighted) number of labels ``k`` that item ``i`` received."""
+    flat = np.bincount(enc.item * enc.n_classes + enc.label, weights=weights,
+                       minlength=enc.n_items * enc.n_classes)
+    return flat.reshape(enc.n_items, enc.n_classes).astype(np.float64, copy=False)
+
+
+def vote_shares(enc: Encoded, *, weights: np.ndarray | None = None) -> np.ndarray:
+    """Rows of :func:`vote_counts` divided by their sums (a row with no weight left becomes uniform)."""
+    counts = vote_counts(enc, weights=weights)
+    totals = counts.sum(axis=1, keepdims=True)
+    empty = totals[:, 0] <= 0
+    if empty.any():
+        counts[empty] = 1.0
+        totals[empty] = enc.n_classes
+    return counts / totals
+
+
+def initial_posteriors(enc: Encoded) -> np.ndarray:
+    """Majority-vote shares with gold rows clamped: the start of every EM method here."""
+    return one_hot_gold(vote_shares(enc), enc)
+
+
+def normalise_log(logits: np.ndarray) -> tuple[np.ndarray, float]:
+    """Row-normalise unnormalised log-probabilities; return the posteriors and the sum of row log-normalisers.
+
+    ``logsumexp`` shifts each row by its maximum before exponentiating, so rows whose logits are all very
+    negative (an item with hundreds of labels) neither underflow to 0/0 nor lose the winning class.
+    """
+    norm = logsumexp(logits, axis=1, keepdims=True)
+    return np.exp(logits - norm), float(norm.sum())
+
+
+def item_logits(enc: Encoded, *, log_prior: np.ndarray, base: np.ndarray, bonus: np.ndarray) -> np.ndarray:
+    """Logits of "one number if the label is right, another if wrong" models (one-coin, GLAD, MACE).
+
+    Label r adds ``base[r]`` to every class of its item and ``bonus[r]`` more to the class it names::
+
+        logit[i, k] = log_prior[k] + sum_{r in i} base[r] + sum_{r in i, l_r = k} bonus[r]
+
+    The ``base`` part is constant across classes, so it only matters for the log-likelihood.
+    """
+    logits = vote_counts(enc, weights=bonus)
+    logits += np.bincount(enc.item, weights=base, minlength=enc.n_items)[:, None]
+    logits += log_prior[None, :]
+    return logits
+
+
+def class_prior(posteriors: np.ndarray, *, pseudo_count: float) -> np.ndarray:
+    """MAP class frequencies: ``(sum_i T_ik + a) / (n + K a)``, never exactly 0 so its log stays finite."""
+    counts = posteriors.sum(axis=0) + pseudo_count
+    return counts / counts.sum()
+
+
+def has_converged(previous: float, current: float, *, tol: float, n_labels: int) -> bool:
+    """Stop when the objective moves by less than ``tol`` nats per label (scale-free across dataset sizes)."""
+    return abs(current - previous) <= tol * max(n_labels, 1)
