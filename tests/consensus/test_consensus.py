@@ -83,7 +83,7 @@ class TestGold:
         c = world.client("p0")
         first = nxt(c, pid)
         assert first["external_id"] == "g1"
-        assert "gold" not in first and "gold" not in json.dumps(first["metadata"])  # not recognisable
+        assert first["gold"] is None and "gold" not in json.dumps(first["metadata"])  # not recognisable
         answer(c, pid, first["id"], "b", "k1")  # wrong on gold
         second = nxt(c, pid)
         assert second["external_id"] == "n1"
@@ -115,6 +115,23 @@ class TestGold:
         assert boss.delete(f"/api/v1/projects/{pid}/items/1/gold").status_code == 200
         assert boss.get(f"/api/v1/projects/{pid}").json()["item_count"] == 2
         assert item_row(db, 1).queued is True and item_row(db, 1).needed == 3
+
+    def test_marking_gold_updates_consensus_and_is_visible_to_managers_only(self, world):
+        pid, names = team(world, items=1)
+        c = world.client("p0")
+        item = nxt(c, pid)
+        answer(c, pid, item["id"], "a", "k")
+        boss = world.client("boss")
+        boss.put(f"/api/v1/projects/{pid}/items/{item['id']}/gold", json={"answers": {"label": "b"}})
+        got = consensus_of(world, pid, item["id"])["label"]
+        assert (got["value"], got["method"], got["confidence"]) == ("b", "gold", 1.0)
+        assert boss.get(f"/api/v1/projects/{pid}/items/{item['id']}").json()["gold"] == {"label": "b"}
+        assert c.get(f"/api/v1/projects/{pid}/items/{item['id']}").json()["gold"] is None
+        boss.delete(f"/api/v1/projects/{pid}/items/{item['id']}/gold")
+        got = consensus_of(world, pid, item["id"])["label"]
+        assert (got["value"], got["method"]) == ("a", "majority")
+        r = boss.delete(f"/api/v1/projects/{pid}/items/{item['id']}/gold")
+        assert r.status_code == 409
 
     def test_bad_gold_in_import_names_the_line(self, world):
         pid, names = team(world)

@@ -79,10 +79,34 @@ def _simple_fit(*, project: Project, config, labels) -> list[dict]:
             for item_id, values in by_item.items()]
 
 
+def _finite(value: float) -> float | None:
+    return None if value is None or not np.isfinite(value) else round(float(value), 4)
+
+
+def agreement_summary(rows: list[tuple[int, int, Any]], *, kind: str) -> dict:
+    """Agreement figures of one question's labels, chosen by its type (None where undefined)."""
+    from tutorloop.quality.agreement import fleiss_kappa, krippendorff_alpha, percent_agreement
+
+    if kind == "multi_label":
+        values = ["|".join(sorted(map(str, v))) if isinstance(v, list) else str(v) for _, _, v in rows]
+    elif kind == "free_text":
+        values = [str(v).strip() for _, _, v in rows]
+    else:
+        values = [v for _, _, v in rows]
+    frame = pd.DataFrame({"item": [r[0] for r in rows], "rater": [r[1] for r in rows], "value": values})
+    out = {"percent": _finite(percent_agreement(frame)),
+           "alpha_nominal": _finite(krippendorff_alpha(frame, level="nominal")),
+           "raters": int(frame["rater"].nunique()), "items": int(frame["item"].nunique())}
+    if kind == "single_label":
+        out["fleiss_kappa"] = _finite(fleiss_kappa(frame))
+    if kind == "rating":
+        out["alpha_interval"] = _finite(krippendorff_alpha(frame, level="interval"))
+        out["alpha_ordinal"] = _finite(krippendorff_alpha(frame, level="ordinal"))
+    return out
+
+
 def compute_refit(session, *, project_id: int) -> dict:
     """Fit every question of a project from all its labels (reads only; no write lock is held)."""
-    from tutorloop.quality.agreement import agreement_summary
-
     project = session.get(Project, project_id)
     labels = labels_by_question(session, project=project)
     golds = dict(session.execute(

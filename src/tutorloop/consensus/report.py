@@ -51,7 +51,7 @@ def quality_report(session, *, actor: Principal, project_id: int) -> dict:
             select(Consensus.item_id, Item.external_id, Consensus.value, Consensus.confidence, Consensus.n_labels)
             .join(Item, Item.id == Consensus.item_id)
             .where(Consensus.project_id == project_id, Consensus.question == config.name,
-                   Consensus.confidence.is_not(None))
+                   Consensus.confidence.is_not(None), Consensus.method != "gold")
             .order_by(Consensus.confidence, Consensus.item_id).limit(LOWEST)
         ).all()
         details = fit.details if fit else {}

@@ -22,12 +22,13 @@ from tutorloop.queue.service import holds_lease
 router = APIRouter(tags=["items"])
 
 
-def item_read(item: Item, spec: dict) -> ItemRead:
-    """The API view of an item."""
+def item_read(item: Item, spec: dict, *, show_gold: bool = False) -> ItemRead:
+    """The API view of an item; gold answers only when `show_gold` (reviewers and managers)."""
     return ItemRead(
         id=item.id, external_id=item.external_id, data=item.data, metadata=item.meta or {},
         rendered=service.rendered_fields(spec, item.project_id, item.data), needed=item.needed,
         annotation_count=item.annotation_count, created_at=item.created_at,
+        gold=item.gold if show_gold else None,
     )
 
 
@@ -76,13 +77,13 @@ def list_items(project_id: int, actor: Actor, session: DbSession, after: int | N
     limit = max(1, min(limit, 500))
     items = service.list_items(session, actor=actor, project_id=project_id, after=after, limit=limit)
     spec = authorize(session, actor=actor, project_id=project_id).spec
-    return ItemPage(items=[item_read(i, spec) for i in items],
+    return ItemPage(items=[item_read(i, spec, show_gold=True) for i in items],
                     next_after=items[-1].id if len(items) == limit else None)
 
 
-def authorize_item(session, *, actor, project_id: int, item_id: int) -> tuple[Item, dict]:
-    """The item if the actor may see it: reviewers and managers always, annotators when they hold or
-    annotated it."""
+def authorize_item(session, *, actor, project_id: int, item_id: int) -> tuple[Item, dict, str]:
+    """The item, the schema and the actor's role, if the actor may see the item: reviewers and managers
+    always, annotators when they hold or annotated it."""
     project = authorize(session, actor=actor, project_id=project_id)
     item = service.get_item(session, project_id=project_id, item_id=item_id)
     role = role_in_project(session, actor=actor, project_id=project_id)
@@ -93,14 +94,14 @@ def authorize_item(session, *, actor, project_id: int, item_id: int) -> tuple[It
             Annotation.item_id == item.id, Annotation.user_id == actor.user.id)) is not None
         if not annotated and not holds_lease(session, user_id=actor.user.id, item_id=item.id):
             raise NotFound(f"Item {item_id} not found in project {project_id}.", where="item_id")
-    return item, project.spec
+    return item, project.spec, role
 
 
 @router.get("/projects/{project_id}/items/{item_id}", response_model=ItemRead)
 def get_item(project_id: int, item_id: int, actor: Actor, session: DbSession):
     """One item (annotators: only items they hold or annotated)."""
-    item, spec = authorize_item(session, actor=actor, project_id=project_id, item_id=item_id)
-    return item_read(item, spec)
+    item, spec, role = authorize_item(session, actor=actor, project_id=project_id, item_id=item_id)
+    return item_read(item, spec, show_gold=RANK[role] >= RANK["reviewer"])
 
 
 @router.get("/projects/{project_id}/items/{item_id}/comments", response_model=list[CommentRead])

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from tutorloop.accounts.service import Principal
 from tutorloop.audit.service import record
 from tutorloop.db import NO_SYNC
-from tutorloop.errors import Invalid, NotFound
+from tutorloop.errors import Conflict, Invalid, NotFound
 from tutorloop.formats.items import pop_gold, read_records, split_record
 from tutorloop.items.models import Item
 from tutorloop.markdown import render_markdown
@@ -99,7 +99,11 @@ def set_gold(session: Session, *, actor: Principal | None, project: Project, ite
     """Make an item gold with known answers, change its answers, or (answers None) make it ordinary again.
 
     Gold items leave the normal queue and the completion totals; they are served by the queue's gold path.
+    Answers given before an item became gold, or to earlier gold answers, keep the score they got then:
+    gold accuracy measures blind answers at the time they were given.
     """
+    from tutorloop.consensus.service import refresh_item
+
     item = get_item(session, project_id=project.id, item_id=item_id)
     was_complete = item.annotation_count >= item.needed and not item.is_gold
     if answers is not None:
@@ -112,6 +116,10 @@ def set_gold(session: Session, *, actor: Principal | None, project: Project, ite
         item.refresh_queued()
         bump_project_counters(session, project_id=project.id, item_count=1,
                               complete_count=int(item.annotation_count >= item.needed))
+    else:
+        raise Conflict(f"Item {item_id} is not a gold item.", where="item_id")
+    session.flush()
+    refresh_item(session, project=project, item_id=item_id)
     record(session, actor_id=actor.user.id if actor else None, action="item.gold" if answers else "item.ungold",
            project_id=project.id, target_type="item", target_id=item_id, detail={"answers": answers})
     return item

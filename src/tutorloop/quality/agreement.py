@@ -1,8 +1,10 @@
 """Inter-rater agreement: percent agreement, Cohen's and Fleiss' kappa, Krippendorff's alpha, IoU and preferences.
 
-**Inputs.**  ``data`` is either a *long* ``pandas.DataFrame`` with one rating per row — columns
-``item, rater, value`` (or ``item, worker, label``, or any three names given as ``columns=``) — or a
-*raters × items* matrix (2-D array-like) with ``NaN``/``None`` for a missing rating.  In long data a repeated
+**Inputs.**  ``data`` is either *long* — a ``pandas.DataFrame`` with one rating per row, columns
+``item, rater, value`` (or ``item, worker, label``, or any three names given as ``columns=``), or a
+``tuple`` of three equal-length arrays ``(items, raters, values)`` as :func:`tutorloop.quality.aggregate`
+takes — or a *raters × items* matrix (2-D ndarray or list of lists; not a tuple) with ``NaN``/``None`` for a
+missing rating.  In long data a repeated
 (item, rater) pair keeps its last value.  Values may be numbers or strings; ``order=`` lists the categories
 in order where order matters (ordinal alpha, weighted kappa), else sorted values are used.
 
@@ -67,7 +69,10 @@ def _long_columns(df: pd.DataFrame, columns: Sequence[str] | None) -> list[str]:
 
 
 def ratings_matrix(data, *, columns: Sequence[str] | None = None) -> np.ndarray:
-    """The raters × items object matrix of ``data`` (long DataFrame or matrix), ``None`` where missing."""
+    """The raters × items object matrix of ``data`` (long data or matrix), ``None`` where missing."""
+    if isinstance(data, tuple) and len(data) == 3:
+        data = pd.DataFrame({"item": list(data[0]), "rater": list(data[1]), "value": list(data[2])})
+        columns = ("item", "rater", "value")
     if isinstance(data, pd.DataFrame):
         item, rater, value = _long_columns(data, columns)
         df = data[[item, rater, value]].dropna(subset=[value])
@@ -85,7 +90,7 @@ def ratings_matrix(data, *, columns: Sequence[str] | None = None) -> np.ndarray:
 def _codes(data, *, columns, order) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes (−1 missing) of the raters × items matrix and the ordered value domain."""
     m = ratings_matrix(data, columns=columns)
-    present = m != None  # noqa: E711  (element-wise)
+    present = pd.notna(m)
     vals = m[present]
     if order is not None:
         domain = np.array(list(order), dtype=object)
@@ -173,9 +178,9 @@ def cohen_kappa(rater_a, rater_b, *, weights: str | None = None, order: Sequence
     return float(1 - (w * observed).sum() / denom) if denom > 1e-12 else float("nan")
 
 
-def coincidence_matrix(codes: np.ndarray, k: int) -> np.ndarray:
+def coincidence_matrix(codes: np.ndarray, *, n_values: int) -> np.ndarray:
     """Krippendorff's coincidence matrix ``o_ck`` from a raters × items code matrix (−1 missing)."""
-    table = _count_table(codes, k)
+    table = _count_table(codes, n_values)
     m = table.sum(axis=1)
     table, m = table[m >= 2], m[m >= 2]
     w = 1.0 / (m - 1)
@@ -215,7 +220,7 @@ def krippendorff_alpha(
     codes, domain = _codes(data, columns=columns, order=order)
     if len(domain) == 0:
         return float("nan")
-    o = coincidence_matrix(codes, len(domain))
+    o = coincidence_matrix(codes, n_values=len(domain))
     n_c = o.sum(axis=1)
     n = n_c.sum()
     if n < 2:
@@ -255,19 +260,27 @@ def _set_agreement(df, item, rater, coord_cols, label, iou_fn, threshold) -> flo
     return float(np.mean(item_scores)) if item_scores else float("nan")
 
 
+def _shape_columns(df: pd.DataFrame, columns: Sequence[str] | None, coords: Sequence[str]) -> list[str]:
+    if columns is not None:
+        return list(columns)
+    rater = next((c for c in ("rater", "annotator", "worker") if c in df.columns), "rater")
+    return ["item", rater, *coords]
+
+
 def span_agreement(
     spans: pd.DataFrame,
     *,
     threshold: float | None = None,
-    columns: Sequence[str] = ("item", "rater", "start", "end"),
+    columns: Sequence[str] | None = None,
     label: str | None = None,
 ) -> float:
     """IoU agreement on spans (long DataFrame, one row per span; NaN start/end = rater marked nothing).
 
-    ``threshold=None``: mean best-match IoU; a number: F1 of matched pairs (see the module docstring).
-    ``label`` names an optional label column; spans of different labels never match.
+    Columns default to ``item, rater, start, end`` (the rater column may be named ``annotator`` or
+    ``worker``).  ``threshold=None``: mean best-match IoU; a number: F1 of matched pairs (see the module
+    docstring).  ``label`` names an optional label column; spans of different labels never match.
     """
-    item, rater, start, end = columns
+    item, rater, start, end = _shape_columns(spans, columns, ("start", "end"))
     return _set_agreement(spans, item, rater, [start, end], label, span_iou, threshold)
 
 
@@ -275,11 +288,12 @@ def box_agreement(
     boxes: pd.DataFrame,
     *,
     threshold: float | None = None,
-    columns: Sequence[str] = ("item", "rater", "x", "y", "w", "h"),
+    columns: Sequence[str] | None = None,
     label: str | None = None,
 ) -> float:
-    """IoU agreement on ``(x, y, w, h)`` boxes; same conventions as :func:`span_agreement`."""
-    item, rater, *coords = columns
+    """IoU agreement on ``(x, y, w, h)`` boxes (columns ``item, rater, x, y, w, h``); conventions as
+    :func:`span_agreement`."""
+    item, rater, *coords = _shape_columns(boxes, columns, ("x", "y", "w", "h"))
     return _set_agreement(boxes, item, rater, coords, label, box_iou, threshold)
 
 

@@ -14,7 +14,8 @@ and the subject is clipped against each triangle with Sutherland–Hodgman (1974
 pieces add up to ``|A ∩ B|``.  Sutherland–Hodgman against a convex window gives the exact area even for a
 concave subject (its spurious zero-width edges enclose no area).  **Limits:** polygons must be *simple*
 (no self-intersections, no holes, no repeated vertices other than consecutive duplicates, which are
-dropped); a polygon that is not simple raises ``ValueError`` when it has to be triangulated.  Cost is
+dropped); a polygon whose edges cross raises ``ValueError``, as does one that touches itself when it has
+to be triangulated.  Cost is
 ``O(n·m)`` per convex pair and ``O(n²·m)`` otherwise, fine for annotation-sized polygons.
 
 Matching between two annotators is the assignment maximising total IoU (Hungarian algorithm, Kuhn 1955,
@@ -170,11 +171,32 @@ def _triangulate(p: np.ndarray) -> list[np.ndarray]:
     return triangles
 
 
+def _crosses_itself(p: np.ndarray) -> bool:
+    """True when two non-adjacent edges cross properly or overlap collinearly."""
+    n = len(p)
+    if n < 4:
+        return False
+    a, b = p, np.roll(p, -1, axis=0)
+    i, j = np.triu_indices(n, k=2)
+    keep = ~((i == 0) & (j == n - 1))
+    i, j = i[keep], j[keep]
+    o1, o2 = _cross(a[i], b[i], a[j]), _cross(a[i], b[i], b[j])
+    o3, o4 = _cross(a[j], b[j], a[i]), _cross(a[j], b[j], b[i])
+    proper = (o1 * o2 < 0) & (o3 * o4 < 0)
+    collinear = (np.abs(o1) <= _EPS) & (np.abs(o2) <= _EPS)
+    lo_i, hi_i = np.minimum(a[i], b[i]), np.maximum(a[i], b[i])
+    lo_j, hi_j = np.minimum(a[j], b[j]), np.maximum(a[j], b[j])
+    overlap = np.all(np.minimum(hi_i, hi_j) - np.maximum(lo_i, lo_j) > _EPS, axis=1)
+    return bool(np.any(proper | (collinear & overlap)))
+
+
 def polygon_intersection_area(polygon_a, polygon_b) -> float:
     """Exact area of the intersection of two simple polygons (see the module docstring for limits)."""
     a, b = _as_polygon(polygon_a), _as_polygon(polygon_b)
     if len(a) < 3 or len(b) < 3:
         return 0.0
+    if _crosses_itself(a) or _crosses_itself(b):
+        raise ValueError("polygon is not simple (its edges cross)")
     lo, hi = np.maximum(a.min(0), b.min(0)), np.minimum(a.max(0), b.max(0))
     if np.any(hi <= lo):
         return 0.0

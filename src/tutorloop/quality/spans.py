@@ -8,8 +8,7 @@ with an optional label.  Overlap is measured by interval IoU::
 Two spans *match* when they have the same label and ``IoU >= threshold`` (default 0.5); between two
 annotators the one-to-one matching maximising total IoU is used (Hungarian algorithm).
 
-Consensus (a span-level version of majority voting, cf. the "majority of annotators" span aggregation used
-for NER crowd data, e.g. Rodrigues et al. 2014): all spans of an item are clustered across annotators (each
+Consensus (majority voting at the level of spans): all spans of an item are clustered across annotators (each
 annotator, in sorted order, is matched to the clusters' current median spans; unmatched spans open new
 clusters; at most one span per annotator per cluster).  A cluster becomes a consensus span when a strict
 majority of the item's annotators are in it (or ``quorum`` annotators, if given).  Its boundaries are the

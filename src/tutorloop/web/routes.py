@@ -150,6 +150,15 @@ def review_page(pid: int, request: Request, principal=Depends(optional_principal
     return _render(request, principal, "review.html", title="review.title", script="pages/review", page={"pid": pid})
 
 
+@router.get("/projects/{pid}/quality", response_class=HTMLResponse)
+def quality_page(pid: int, request: Request, principal=Depends(optional_principal)) -> Response:
+    if principal is None:
+        return _login_redirect(request)
+    return _render(
+        request, principal, "quality.html", title="quality.title", script="pages/quality", page={"pid": pid}
+    )
+
+
 @router.get("/projects/{pid}/items/{item_id}", response_class=HTMLResponse)
 def item_page(pid: int, item_id: int, request: Request, principal=Depends(optional_principal)) -> Response:
     if principal is None:

@@ -46,3 +46,14 @@ export function statusBadge(status) {
   };
   return h('span', { class: `badge badge-${status}`, testid: 'status-badge', dataset: { status } }, keys[status] ? t(keys[status]) : status);
 }
+
+const METHOD_KEYS = {
+  auto: 'method.auto', majority: 'method.majority', wawa: 'method.wawa', dawid_skene: 'method.dawid_skene',
+  one_coin: 'method.one_coin', glad: 'method.glad', mace: 'method.mace', gold: 'method.gold', none: 'method.none',
+};
+
+/** How a consensus was reached, in words ("Dawid–Skene", "Gold answer", …); unknown names as they are. */
+export function methodName(method) {
+  if (!method) return '–';
+  return METHOD_KEYS[method] ? t(METHOD_KEYS[method]) : method;
+}

@@ -30,6 +30,9 @@ async function loadProject() {
   const review = el('review-link');
   review.href = `/projects/${pid}/review`;
   review.hidden = !isStaff;
+  const quality = el('quality-link');
+  quality.href = `/projects/${pid}/quality`;
+  quality.hidden = !isStaff;
   reveal('staff', isStaff);
   reveal('manager', isManager);
   for (const link of $$('[data-role="export"]', root)) {
@@ -146,11 +149,16 @@ on(root, 'submit', 'form[data-form="import"]', async (event, form) => {
 
 /* ---------- settings ---------- */
 
+// The gold rate is a share (0–1) in the API and a percentage on the page; one decimal is kept.
+const goldPercent = (rate) => Math.round((rate ?? 0) * 1000) / 10;
+
 function fillSettings() {
   const form = $('form[data-form="settings"]', root);
   form.elements.overlap.value = project.overlap;
   form.elements.lease_minutes.value = Math.max(1, Math.round(project.lease_seconds / 60));
   form.elements.guidelines.value = project.guidelines || '';
+  form.elements.gold_rate.value = goldPercent(project.gold_rate);
+  form.elements.consensus_method.value = project.consensus_method || 'auto';
   el('guideline-version', form).textContent = t('settings.version', { n: project.guideline_version });
 }
 
@@ -171,6 +179,9 @@ on(root, 'submit', 'form[data-form="settings"]', async (event, form) => {
     lease_seconds: Number(form.elements.lease_minutes.value) * 60,
   };
   if ((form.elements.guidelines.value || '') !== (project.guidelines || '')) body.guidelines = form.elements.guidelines.value;
+  const goldRate = Number(form.elements.gold_rate.value);
+  if (goldRate !== goldPercent(project.gold_rate)) body.gold_rate = Math.round(goldRate * 10) / 1000;
+  if (form.elements.consensus_method.value !== project.consensus_method) body.consensus_method = form.elements.consensus_method.value;
   project = await busy($('button[type="submit"]', form), () => patch(`/projects/${pid}`, body));
   fillSettings();
   toast(t('settings.saved'));
