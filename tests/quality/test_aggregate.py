@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import json
 
 import numpy as np
 import pandas as pd
@@ -49,6 +50,7 @@ class TestEveryMethod:
             assert res.confusions_.shape == (3, 2, 2)
             np.testing.assert_allclose(res.confusions_.sum(axis=2), 1.0)
         assert res.iterations_ >= 0 and isinstance(res.converged_, bool)
+        json.dumps(res.details)  # stored as JSON by the consensus service
 
     def test_unanimous_items_get_their_label(self, method):
         res = aggregate(SMALL, method=method)

@@ -34,7 +34,7 @@ def test_contested_items_are_harder():
     rows = [(f"i{n}", f"w{j}", n % 2) for n in range(20) for j in range(5)]
     rows += [("hard", f"w{j}", int(j < 2)) for j in range(5)]
     res = aggregate(pd.DataFrame(rows, columns=["item", "worker", "label"]), method="glad")
-    beta = res.details["item_beta"]
+    beta = res.item_easiness_
     assert beta["hard"] < beta.drop("hard").min()
     assert res.labels_.loc["hard", "label"] == 0
 

@@ -42,7 +42,8 @@ class AggregationResult:
     iterations_: int
     converged_: bool
     log_likelihood_: float | None = None
-    details: dict[str, Any] = field(default_factory=dict)
+    item_easiness_: pd.Series | None = None  # per item, for models that have one (GLAD's beta)
+    details: dict[str, Any] = field(default_factory=dict)  # JSON-friendly: what ran, with which settings
 
     def __repr__(self) -> str:
         return (f"AggregationResult(method={self.method!r}, items={len(self.labels_)}, "
@@ -60,7 +61,7 @@ def worker_accuracy(enc: Encoded, posteriors: np.ndarray) -> tuple[np.ndarray, n
 def build_result(*, method: str, enc: Encoded, posteriors: np.ndarray, iterations: int = 0,
                  converged: bool = True, confusions: np.ndarray | None = None,
                  skills: dict[str, np.ndarray] | None = None, log_likelihood: float | None = None,
-                 details: dict[str, Any] | None = None) -> AggregationResult:
+                 item_easiness: np.ndarray | None = None, details: dict[str, Any] | None = None) -> AggregationResult:
     """Wrap code-indexed arrays into an :class:`AggregationResult` (gold rows are clamped to their label)."""
     posteriors = one_hot_gold(np.asarray(posteriors, dtype=np.float64), enc)
     # np.argmax returns the first maximum, so exact ties go to the lowest class index.
@@ -84,5 +85,6 @@ def build_result(*, method: str, enc: Encoded, posteriors: np.ndarray, iteration
         iterations_=int(iterations),
         converged_=bool(converged),
         log_likelihood_=None if log_likelihood is None else float(log_likelihood),
+        item_easiness_=None if item_easiness is None else pd.Series(item_easiness, index=item_index, name="beta"),
         details=dict(details or {}),
     )

@@ -21,9 +21,12 @@ class, else one-coin") needs a threshold m that would have to be tuned, and acts
 counts vary per worker; the hierarchical prior makes the same trade-off per worker and class with no
 threshold. The method's details (``res.details``) name the model and the fitted s_k.
 
-On the eight real datasets shipped in ``data/crowd`` this is at least as accurate as the best of the other
-methods within 0.005 on each (see ``bench/aggregation.py`` and ``tests/quality/test_auto.py``); it helps most
-where many workers give few labels on several classes (relevance, face).
+Evidence, on the eight real datasets shipped in ``data/crowd``: in 5-fold held-out label likelihood (fit on
+4/5 of the labels, score log P(held-out label) = log sum_k T_ik pi_j[k, l]) this model beat classic
+Dawid-Skene and MACE on all eight, and on gold accuracy it is within 0.005 of the best other method on each
+(``bench/aggregation.py``, ``tests/quality/test_auto.py``); it gains most where many workers give few labels
+over several classes (relevance +0.5 points, face +1.5 over classic Dawid-Skene) and gives up at most
+0.5 points elsewhere (dog).
 
 Reference: the hierarchical ("community") view of Dawid-Skene in Venanzi, Guiver, Kazai, Kohli & Shokouhi,
 "Community-based Bayesian aggregation models for crowdsourcing", WWW 2014 (here with one community and the

@@ -30,6 +30,7 @@ and likewise for each b_i given alpha (chain rule: dx/db_i = x). Each step is ta
 O(labels) ``bincount`` sums; ``max_newton`` alternations are made per M-step.
 
 Gold items' posteriors are clamped in every E-step. Starts from majority-vote shares (an M-step first).
+Results: ``skills_["alpha"]`` per worker, ``item_easiness_`` (beta) per item.
 
 Reference: J. Whitehill, P. Ruvolo, T. Wu, J. Bergsma, J. Movellan, "Whose vote should count more: Optimal
 integration of labels from labelers of unknown expertise", NeurIPS 2009.
@@ -49,7 +50,6 @@ Example:
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy.special import expit
 
 from tutorloop.quality._em import class_prior, e_step, has_converged, initial_posteriors, item_logits
@@ -124,7 +124,6 @@ def glad(enc: Encoded, *, seed: int = 0, max_iter: int = 100, tol: float = 1e-5,
         if has_converged(previous, objective, tol=tol, n_labels=enc.n_labels):
             converged = True
             break
-    beta = pd.Series(np.exp(log_beta), index=pd.Index(enc.items, name="item"), name="beta")
     return build_result(method="glad", enc=enc, posteriors=posteriors, iterations=iteration,
                         converged=converged, skills={"alpha": alpha}, log_likelihood=objective,
-                        details={"item_beta": beta})
+                        item_easiness=np.exp(log_beta), details={"max_newton": max_newton})
