@@ -47,7 +47,7 @@ def percentile(values: list[float], p: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
-    rank = max(1, min(len(ordered), int(round(p / 100.0 * len(ordered) + 0.5))))
+    rank = max(1, min(len(ordered), round(p / 100.0 * len(ordered) + 0.5)))
     return ordered[rank - 1]
 
 
@@ -56,7 +56,7 @@ def run(cmd: list[str], *, env: dict[str, str] | None = None, cwd: str | Path | 
     """Run a command to completion; its stdout, or BenchError with the tail of its output."""
     try:
         proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
+                              stdin=subprocess.DEVNULL, check=False)
     except subprocess.TimeoutExpired as exc:
         raise BenchError(f"{what or cmd[0]}: timed out after {timeout:.0f} s") from exc
     if proc.returncode != 0:
@@ -86,9 +86,27 @@ def machine_busy_seconds() -> float:
     return (sum(values) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def _proc_cpu_seconds(*, pgid: int | None = None, uid: int | None = None) -> float:
+def wait_for_quiet(max_wait: float, *, busy_cores: float = 0.3, sample: float = 3.0) -> float:
+    """Before a measurement: wait (at most max_wait s) until the machine uses under busy_cores CPUs, so that
+    other work does not disturb the figures. Returns the CPUs in use at the last sample."""
+    t0 = time.monotonic()
+    while True:
+        b0 = machine_busy_seconds()
+        time.sleep(sample)
+        busy = (machine_busy_seconds() - b0) / sample
+        if busy < busy_cores or time.monotonic() - t0 >= max_wait:
+            if busy >= busy_cores:
+                log(f"machine still busy ({busy:.1f} CPUs in use by other work) after {max_wait:.0f} s: "
+                    f"measuring anyway")
+            elif time.monotonic() - t0 > sample + 1:
+                log(f"machine quiet after {time.monotonic() - t0:.0f} s")
+            return busy
+        log(f"machine busy ({busy:.1f} CPUs in use by other work): waiting before measuring")
+
+
+def _proc_cpu_seconds(*, pgid: int) -> float:
     """CPU seconds (user + system, with reaped children) used so far by the live processes of a process
-    group, or of an OS user."""
+    group."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0
     for entry in os.listdir("/proc"):
@@ -96,22 +114,34 @@ def _proc_cpu_seconds(*, pgid: int | None = None, uid: int | None = None) -> flo
             continue
         try:
             stat = Path(f"/proc/{entry}/stat").read_text()
-            owner = os.stat(f"/proc/{entry}").st_uid if uid is not None else None
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2:].split()
         # man 5 proc, counting from field 3 (state) = index 0: pgrp = 2, utime, stime, cutime, cstime = 11..14
-        if (pgid is not None and int(fields[2]) == pgid) or (uid is not None and owner == uid):
+        if int(fields[2]) == pgid:
             total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
     return total / tick
 
 
-def postgres_cpu_seconds() -> float:
-    """CPU used so far by every process of the `postgres` OS user (the benchmark's database server)."""
+def postgres_cpu_seconds(data_dir: Path) -> float:
+    """CPU used so far by one PostgreSQL cluster: its postmaster (from postmaster.pid) and its children."""
     try:
-        return _proc_cpu_seconds(uid=pwd.getpwnam("postgres").pw_uid)
-    except KeyError:
+        postmaster = int((Path(data_dir) / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
         return 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(entry) == postmaster or int(fields[1]) == postmaster:  # fields[1] is the parent pid
+            total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
+    return total / tick
 
 
 class Server:
@@ -122,7 +152,7 @@ class Server:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self.log_file = open(self.log_path, "ab")
+        self.log_file = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(self.cmd, env=self.env, cwd=self.cwd, stdout=self.log_file,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
 
@@ -208,6 +238,7 @@ class OwnPostgres:
         run([*as_pg, str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(self.base_dir / "pg.log"),
              "-w", "-t", "60", "start"], timeout=90, what="pg_ctl start")
         self._as_pg, self._data = as_pg, data
+        self.data_dir = data
         run([*as_pg, str(PG_BIN / "createdb"), "-h", str(sock), "-p", str(port), "-U", "postgres", "bench"],
             timeout=60, what="createdb")
         self.url = f"postgresql+psycopg://postgres@/bench?host={sock}&port={port}"
@@ -259,7 +290,7 @@ class LoadResult:
     exhausted_clients: int = 0  # clients that were told nothing is left
     client_cpu_s: float = 0.0   # CPU the load generator itself used
     server_cpu_s: float = 0.0   # CPU the server's process group used during the run
-    db_cpu_s: float = 0.0       # CPU of the postgres OS user's processes during the run
+    db_cpu_s: float | None = None  # CPU of the benchmark's PostgreSQL cluster during the run (if any)
     machine_cpu_s: float = 0.0  # CPU the whole machine used during the run (server, clients, database)
 
     def summary(self) -> dict[str, Any]:
@@ -279,11 +310,11 @@ class LoadResult:
             "load_seconds": round(self.duration_s, 2),
             "client_cpu_s": round(self.client_cpu_s, 1),
             "server_cpu_s": round(self.server_cpu_s, 1),
-            "db_cpu_s": round(self.db_cpu_s, 1),
+            "db_cpu_s": None if self.db_cpu_s is None else round(self.db_cpu_s, 1),
             "machine_cpu_s": round(self.machine_cpu_s, 1),
             # CPU that none of the above used: other work on the machine, which disturbs the figures
             "other_cpu_s": round(max(0.0, self.machine_cpu_s - self.client_cpu_s - self.server_cpu_s
-                                     - self.db_cpu_s), 1),
+                                     - (self.db_cpu_s or 0.0)), 1),
         }
 
 
@@ -291,15 +322,19 @@ class Exhausted(Exception):
     """The queue has nothing left for this client."""
 
 
-class RequestFailed(Exception):
+class RequestFailed(BenchError):
     def __init__(self, kind: str):
         super().__init__(kind)
         self.kind = kind
 
 
 def check(response: httpx.Response, what: str) -> httpx.Response:
+    """The response, or RequestFailed naming the step, the status and (for JSON answers) the body's start."""
     if response.status_code >= 400:
-        raise RequestFailed(f"{what} HTTP {response.status_code}: {response.text[:120]}")
+        kind = f"{what} HTTP {response.status_code}"
+        if "json" in response.headers.get("content-type", ""):
+            kind += f": {response.text[:160]}"
+        raise RequestFailed(kind)
     return response
 
 
@@ -308,7 +343,8 @@ SubmitFn = Callable[[httpx.AsyncClient, Any], Awaitable[None]]
 
 
 async def _drive(clients: list[httpx.AsyncClient], next_fn: NextFn, submit_fn: SubmitFn, duration: float,
-                 request_timeout: float, server: Server | None) -> LoadResult:
+                 request_timeout: float, server: Server | None,
+                 db_cpu: Callable[[], float] | None) -> LoadResult:
     result = LoadResult(clients=len(clients), duration_s=0.0, annotations=0)
     start = time.perf_counter()
     stop_at = start + duration
@@ -338,7 +374,7 @@ async def _drive(clients: list[httpx.AsyncClient], next_fn: NextFn, submit_fn: S
                 return
             except RequestFailed as exc:
                 error(exc.kind)
-            except (asyncio.TimeoutError, httpx.TimeoutException):
+            except (TimeoutError, httpx.TimeoutException):
                 error("timeout")
             except httpx.HTTPError as exc:
                 error(type(exc).__name__)
@@ -353,19 +389,20 @@ async def _drive(clients: list[httpx.AsyncClient], next_fn: NextFn, submit_fn: S
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     scpu0 = server.cpu_seconds() if server else 0.0
     mcpu0 = machine_busy_seconds()
-    dcpu0 = postgres_cpu_seconds()
+    dcpu0 = db_cpu() if db_cpu else 0.0
     await asyncio.gather(*(one(c) for c in clients))
     result.duration_s = time.perf_counter() - start
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     result.client_cpu_s = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     result.server_cpu_s = (server.cpu_seconds() - scpu0) if server else 0.0
     result.machine_cpu_s = machine_busy_seconds() - mcpu0
-    result.db_cpu_s = postgres_cpu_seconds() - dcpu0
+    result.db_cpu_s = (db_cpu() - dcpu0) if db_cpu else None
     return result
 
 
 def run_load(base_url: str, tokens: list[str], auth_scheme: str, next_fn: NextFn, submit_fn: SubmitFn, *,
-             duration: float, request_timeout: float, server: Server | None = None) -> LoadResult:
+             duration: float, request_timeout: float, server: Server | None = None,
+             db_cpu: Callable[[], float] | None = None) -> LoadResult:
     """N annotators (one token each, one connection each) doing next -> submit until `duration` is up.
 
     A client starts no new cycle after the deadline; requests in flight finish (or time out after
@@ -380,7 +417,7 @@ def run_load(base_url: str, tokens: list[str], auth_scheme: str, next_fn: NextFn
             for t in tokens
         ]
         try:
-            return await _drive(clients, next_fn, submit_fn, duration, request_timeout, server)
+            return await _drive(clients, next_fn, submit_fn, duration, request_timeout, server, db_cpu)
         finally:
             await asyncio.gather(*(c.aclose() for c in clients), return_exceptions=True)
 

@@ -23,9 +23,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 from _common import (
-    HOST, BenchError, Exhausted, Server, check, clean_env, free_port, log, run, run_load,
+    HOST,
+    BenchError,
+    Exhausted,
+    Server,
+    check,
+    clean_env,
+    free_port,
+    log,
+    run,
+    run_load,
 )
 
 # The same single-label question as the tutorloop schema: one text, one of three labels.
@@ -86,7 +94,7 @@ def installed_version(venv: Path) -> str | None:
         return None
     try:
         out = subprocess.run([str(python), "-c", "import importlib.metadata as m; print(m.version('label-studio'))"],
-                             capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+                             capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL, check=False)
     except subprocess.TimeoutExpired:
         return None
     return out.stdout.strip() or None if out.returncode == 0 else None
@@ -217,8 +225,7 @@ class LabelStudio:
                     r.read()
                     check(r, "export")
                 with open(out, "wb") as f:
-                    for chunk in r.iter_bytes(1 << 20):
-                        f.write(chunk)
+                    f.writelines(r.iter_bytes(1 << 20))
             took = time.perf_counter() - t0
         tasks = json.loads(out.read_text(encoding="utf-8"))
         return took, len(tasks), sum(len(t.get("annotations") or []) for t in tasks)

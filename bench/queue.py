@@ -22,21 +22,32 @@ import sys
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE] + [_HERE]
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import random  # noqa: E402
-import shutil  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+import json
+import random
+import shutil
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
 
-import httpx  # noqa: E402
-
-from _common import (  # noqa: E402
-    HOST, BenchError, Exhausted, Server, check, clean_env, dumps, free_port, log, run, run_load,
+import httpx
+from _common import (
+    HOST,
+    BenchError,
+    Exhausted,
+    Server,
+    check,
+    clean_env,
+    dumps,
+    free_port,
+    log,
+    postgres_cpu_seconds,
+    run,
+    run_load,
     start_postgres,
+    wait_for_quiet,
 )
 
 REPO = Path(_HERE).parent
@@ -52,8 +63,11 @@ SCHEMA: dict[str, Any] = {
     "overlap": OVERLAP,
 }
 
-WORDS = ("the service was quick and the staff friendly but the room felt small and the coffee was cold "
-         "overall a decent stay I would come back for the price though the wifi kept dropping at night").split()
+WORDS = [
+    "the", "service", "was", "quick", "and", "the", "staff", "friendly", "but", "the", "room", "felt", "small",
+    "and", "the", "coffee", "was", "cold", "overall", "a", "decent", "stay", "I", "would", "come", "back",
+    "for", "the", "price", "though", "the", "wifi", "kept", "dropping", "at", "night",
+]
 
 
 def make_items(n: int, work_dir: Path) -> tuple[Path, Path]:
@@ -166,8 +180,13 @@ class Tutorloop:
                                         "time_spent_ms": 1000})
             check(r, "submit")
 
+        db_cpu = None
+        if self.pg is not None:
+            # our own cluster keeps its data in .data_dir; tests/support/postgres.py in .base / "data"
+            data_dir = getattr(self.pg, "data_dir", None) or Path(self.pg.base) / "data"
+            db_cpu = lambda: postgres_cpu_seconds(data_dir)
         return run_load(self.base_url, self.tokens, "Bearer", next_item, submit, duration=duration,
-                        request_timeout=request_timeout, server=self.server)
+                        request_timeout=request_timeout, server=self.server, db_cpu=db_cpu)
 
     def export(self, out: Path, *, timeout: float) -> tuple[float, int, int]:
         """Every item with its annotations as JSONL; (seconds, items, annotations)."""
@@ -178,8 +197,7 @@ class Tutorloop:
                     r.read()
                     check(r, "export")
                 with open(out, "wb") as f:
-                    for chunk in r.iter_bytes(1 << 20):
-                        f.write(chunk)
+                    f.writelines(r.iter_bytes(1 << 20))
             took = time.perf_counter() - t0
         items = annotations = 0
         with open(out, encoding="utf-8") as f:
@@ -203,28 +221,41 @@ class Tutorloop:
                 log(f"stopping PostgreSQL: {exc}")
 
 
+def _export_step(name: str, export, expected: int) -> dict:
+    """Run a timed export; a failure is reported (export_s None, export_error) without losing the rest."""
+    try:
+        export_s, n_items, n_ann = export()
+        log(f"{name}: export took {export_s:.2f} s ({n_items} items, {n_ann} annotations)")
+        if n_items != expected:
+            raise BenchError(f"the export holds {n_items} items, expected {expected}")
+    except BenchError as exc:
+        log(f"{name}: export failed: {exc}")
+        return {"export_s": None, "export_items": None, "export_annotations": None, "export_error": str(exc)}
+    return {"export_s": round(export_s, 3), "export_items": n_items, "export_annotations": n_ann}
+
+
 def bench_tutorloop(backend: str, args, work_dir: Path, jsonl: Path) -> dict:
     t = Tutorloop(backend, work_dir, python=args.python, clients=args.clients, workers=args.workers,
                   access_log=args.access_log, pg_test_helper=args.pg_test_helper)
     try:
         t.prepare(start_timeout=args.start_timeout)
         t.create_project_and_people()
+        wait_for_quiet(args.quiet_wait)
         log(f"tutorloop ({backend}): importing {args.items} items over HTTP")
         import_s = t.import_items(jsonl, args.items, timeout=args.import_timeout)
         log(f"tutorloop ({backend}): import took {import_s:.2f} s; load: {args.clients} clients for "
             f"{args.duration:.0f} s")
+        wait_for_quiet(args.quiet_wait)
         load = t.load(duration=args.duration, request_timeout=args.request_timeout)
         figures = load.summary()
         log(f"tutorloop ({backend}): {figures['throughput_per_s']} annotations/s, errors {figures['errors']}")
         prog = t.progress()
-        export_s, n_items, n_ann = t.export(work_dir / "export.jsonl", timeout=args.export_timeout)
-        log(f"tutorloop ({backend}): export took {export_s:.2f} s ({n_items} items, {n_ann} annotations)")
-        if n_items != args.items:
-            raise BenchError(f"tutorloop ({backend}) export holds {n_items} items, expected {args.items}")
-        return {**figures, "import_s": round(import_s, 3), "export_s": round(export_s, 3),
-                "export_items": n_items, "export_annotations": n_ann,
+        wait_for_quiet(args.quiet_wait)
+        export = _export_step(f"tutorloop ({backend})", lambda: t.export(work_dir / "export.jsonl",
+                                                                        timeout=args.export_timeout), args.items)
+        return {**figures, "import_s": round(import_s, 3), **export,
                 "progress_annotations": prog.get("annotations"), "progress_complete": prog.get("complete")}
-    except BenchError as exc:
+    except BenchError:
         if t.server:
             log(f"tutorloop ({backend}) server log tail:\n{t.server.log_tail()}")
         raise
@@ -244,18 +275,18 @@ def bench_label_studio(args, work_dir: Path, ls_json: Path) -> dict:
         start_s = ls.start(timeout=args.start_timeout * 4)
         log(f"Label Studio answering on {ls.base_url} (setup {setup_s:.0f} s, start {start_s:.0f} s)")
         ls.create_project()
+        wait_for_quiet(args.quiet_wait)
         log(f"Label Studio: importing {args.items} items over HTTP")
         import_s = ls.import_items(ls_json, args.items, timeout=args.import_timeout)
         log(f"Label Studio: import took {import_s:.2f} s; load: {args.clients} clients for {args.duration:.0f} s")
+        wait_for_quiet(args.quiet_wait)
         load = ls.load(duration=args.duration, request_timeout=args.request_timeout)
         figures = load.summary()
         log(f"Label Studio: {figures['throughput_per_s']} annotations/s, errors {figures['errors']}")
-        export_s, n_items, n_ann = ls.export(work_dir / "export.json", timeout=args.export_timeout)
-        log(f"Label Studio: export took {export_s:.2f} s ({n_items} tasks, {n_ann} annotations)")
-        if n_items != args.items:
-            raise BenchError(f"Label Studio export holds {n_items} tasks, expected {args.items}")
-        return {**figures, "import_s": round(import_s, 3), "export_s": round(export_s, 3),
-                "export_items": n_items, "export_annotations": n_ann, "version": version}
+        wait_for_quiet(args.quiet_wait)
+        export = _export_step("Label Studio", lambda: ls.export(work_dir / "export.json",
+                                                               timeout=args.export_timeout), args.items)
+        return {**figures, "import_s": round(import_s, 3), **export, "version": version}
     except BenchError:
         if ls.server:
             log(f"Label Studio log tail:\n{ls.server.log_tail()}")
@@ -283,6 +314,16 @@ def _fmt(v, unit=""):
     return f"{v:,}{unit}" if isinstance(v, int) else f"{v}{unit}"
 
 
+def tutorloop_version() -> str | None:
+    """The commit the tutorloop sources are at ("+dirty" with uncommitted changes under src/), if known."""
+    try:
+        head = run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], timeout=30, what="git rev-parse").strip()
+        dirty = run(["git", "-C", str(REPO), "status", "--porcelain", "--", "src"], timeout=30, what="git status")
+    except (BenchError, OSError):
+        return None
+    return head + ("+dirty" if dirty.strip() else "")
+
+
 def report(args, results: dict[str, dict | None], errors: dict[str, str]) -> dict:
     cols = [k for k in ("sqlite", "postgres", "label_studio") if k in results or k in errors]
     names = {"sqlite": "tutorloop/SQLite", "postgres": "tutorloop/PostgreSQL", "label_studio": "Label Studio"}
@@ -298,7 +339,7 @@ def report(args, results: dict[str, dict | None], errors: dict[str, str]) -> dic
     ]
     print()
     print(f"Queue benchmark: {args.items:,} items, {args.clients} clients, {args.duration:.0f} s of next -> submit, "
-          f"overlap {OVERLAP}, tutorloop --workers {args.workers}")
+          f"overlap {OVERLAP}, tutorloop --workers {args.workers} (commit {args.tutorloop_commit})")
     print(f"Machine: {os.cpu_count()} CPUs shared by the server, its database and the load generator (all on "
           f"127.0.0.1), so absolute figures are lower than on separate machines; the CPU rows show who used it.")
     width = 22
@@ -309,17 +350,25 @@ def report(args, results: dict[str, dict | None], errors: dict[str, str]) -> dic
             r = results.get(c)
             line += (_fmt(r.get(key), unit) if r else "failed").rjust(22)
         print(line)
+    for c in cols:
+        r = results.get(c)
+        if r and r.get("machine_cpu_s") and r.get("other_cpu_s", 0) > 0.15 * (os.cpu_count() or 1) * r["load_seconds"]:
+            print(f"WARNING: other processes on this machine used {r['other_cpu_s']} CPU-seconds during the "
+                  f"{names[c]} load ({r['load_seconds']} s on {os.cpu_count()} CPUs): its figures are disturbed; "
+                  f"re-run on a quiet machine.")
     for c, why in errors.items():
         print(f"{names[c]} failed: {why.splitlines()[0][:300]}")
     for c in cols:
         r = results.get(c)
+        if r and r.get("export_error"):
+            print(f"{names[c]} export failed: {r['export_error'][:300]}")
         if r and r.get("error_kinds"):
             print(f"{names[c]} error kinds: {r['error_kinds']}")
 
     ls = results.get("label_studio")
     out: dict[str, Any] = {
         "items": args.items, "clients": args.clients, "duration_s": args.duration, "overlap": OVERLAP,
-        "workers": args.workers, "cpus": os.cpu_count(),
+        "workers": args.workers, "cpus": os.cpu_count(), "tutorloop_commit": args.tutorloop_commit,
     }
     metric_keys = ("throughput_per_s", "annotations", "next_p50_ms", "next_p99_ms", "submit_p50_ms",
                    "submit_p99_ms", "errors", "import_s", "export_s", "client_cpu_s", "server_cpu_s",
@@ -341,9 +390,13 @@ def report(args, results: dict[str, dict | None], errors: dict[str, str]) -> dic
                                                                 invert=True)
         if backend in errors:
             out[prefix + "error"] = errors[backend][:500]
+        if r and r.get("export_error"):
+            out[prefix + "export_error"] = r["export_error"][:500]
     for k in metric_keys:
         out["label_studio_" + k] = ls.get(k) if ls else None
     out["label_studio_version"] = ls.get("version") if ls else None
+    if ls and ls.get("export_error"):
+        out["label_studio_export_error"] = ls["export_error"][:500]
     out["label_studio_error"] = errors.get("label_studio", "skipped" if args.skip_label_studio else None)
     if out["label_studio_error"]:
         out["label_studio_error"] = out["label_studio_error"][:500]
@@ -386,6 +439,9 @@ def parse_args(argv=None):
     p.add_argument("--export-timeout", type=float, default=1800.0)
     p.add_argument("--install-timeout", type=float, default=1800.0, help="pip install label-studio")
     p.add_argument("--ls-setup-timeout", type=float, default=900.0, help="Label Studio migrations + users")
+    p.add_argument("--quiet-wait", type=float, default=60.0,
+                   help="before each import, load and export, wait up to this long for other work on the machine "
+                        "to stop (0: don't wait)")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, exports)")
     args = p.parse_args(argv)
     args.label_studio_installed = None
@@ -403,6 +459,7 @@ def main(argv=None) -> int:
     work = Path(tempfile.mkdtemp(prefix="tutorloop-queue-bench-"))
     os.chmod(work, 0o755)  # the PostgreSQL server runs as another OS user and must reach its folder
     log(f"working in {work}")
+    args.tutorloop_commit = tutorloop_version()
     results: dict[str, dict | None] = {}
     errors: dict[str, str] = {}
     try:

@@ -8,6 +8,7 @@ thanks to WAL mode. PostgreSQL needs none of this: both kinds share one engine a
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -114,18 +115,31 @@ class Database:
             self.read_engine = self.write_engine
         self._writer = sessionmaker(self.write_engine, expire_on_commit=False)
         self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
+        # SQLite has one writer at a time. Writers of this process queue on this lock and wake the moment it
+        # is free, instead of sleeping and retrying in SQLite's busy handler (which made tail latency
+        # seconds long under load). Other processes still meet the busy timeout. Not re-entrant: a write
+        # session never opens another write session in the same flow.
+        self._write_lock = threading.Lock() if self.is_sqlite else None
 
     @contextmanager
     def session(self, *, write: bool = True) -> Iterator[Session]:
         """A session whose transaction commits on success and rolls back on any error."""
         factory = self._writer if write else self._reader
-        with factory() as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        lock = self._write_lock if write else None
+        if lock is not None:
+            lock.acquire()
+        try:
+            with factory() as session:
+                session.info["write"] = write
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        finally:
+            if lock is not None:
+                lock.release()
 
     def dispose(self) -> None:
         """Close every pooled connection."""

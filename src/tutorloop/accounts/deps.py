@@ -39,11 +39,11 @@ def _authenticate(request: Request, session: Session) -> Principal | None:
         if principal is None:
             raise Unauthorized("The API token is invalid or revoked.")
         if principal.token_stale:
-            if request.method in SAFE_METHODS:  # the request's session is read-only: use a short writer
+            if session.info.get("write"):
+                touch_token(session, token_id=principal.credential_id)
+            else:  # a read-only session: record the use in a short write transaction of its own
                 with request.app.state.db.session(write=True) as touch:
                     touch_token(touch, token_id=principal.credential_id)
-            else:
-                touch_token(session, token_id=principal.credential_id)
         return principal
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:

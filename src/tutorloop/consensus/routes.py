@@ -25,11 +25,22 @@ def report(project_id: int, actor: Actor, session: DbSession) -> dict:
 
 
 @router.post("/projects/{project_id}/quality/refit")
-def refit(project_id: int, request: Request, actor: Actor, session: DbSession) -> dict:
+async def refit(project_id: int, request: Request) -> dict:
     """Refit the project's consensus and skills from all labels now (managers)."""
-    authorize(session, actor=actor, project_id=project_id, at_least="manager")
-    session.commit()  # release this request's write lock: the refit reads, then writes on its own
-    return {"questions": refit_project(request.app.state.db, project_id=project_id)}
+    from starlette.concurrency import run_in_threadpool
+
+    from tutorloop.accounts.deps import current_principal
+
+    db = request.app.state.db
+
+    def work() -> dict:
+        # Authorise in a read transaction: the refit then reads and writes in transactions of its own.
+        with db.session(write=False) as session:
+            actor = current_principal(request, session)  # also checks the CSRF token of a browser session
+            authorize(session, actor=actor, project_id=project_id, at_least="manager")
+        return {"questions": refit_project(db, project_id=project_id)}
+
+    return await run_in_threadpool(work)
 
 
 @router.get("/projects/{project_id}/items/{item_id}/consensus")

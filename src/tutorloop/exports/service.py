@@ -104,10 +104,16 @@ def iter_item_records(session: Session, *, project: Project) -> Iterator[dict]:
         after = items[-1].id
 
 
-def iter_jsonl(records: Iterator[dict]) -> Iterator[str]:
-    """One JSON object per line per item."""
+def iter_jsonl(records: Iterator[dict], *, lines_per_chunk: int = 500) -> Iterator[str]:
+    """One JSON object per line per item, sent in chunks of many lines (one per item is slow to stream)."""
+    lines: list[str] = []
     for record in records:
-        yield json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        lines.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+        if len(lines) >= lines_per_chunk:
+            yield "".join(lines)
+            lines = []
+    if lines:
+        yield "".join(lines)
 
 
 def csv_columns(project: Project) -> list[str]:
