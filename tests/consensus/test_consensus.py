@@ -169,6 +169,25 @@ class TestRefit:
             assert rec["consensus_method"]["label"] == q["method"]
             assert rec["consensus_confidence"]["label"] > 0.5
 
+    def test_refit_fits_ratings_with_rater_bias_and_multi_labels(self, world):
+        spec = {**SPEC, "overlap": 5, "questions": SPEC["questions"] + [
+            {"name": "tags", "type": "multi_label", "labels": ["x", "y"], "required": False}]}
+        pid, names = team(world, n=5, items=4, spec=spec)
+        # p4 rates two points too high; the model centres biases on zero, so the level moves by 2/5 at most
+        for bias, n in zip((0, 0, 0, 0, 2), names, strict=True):
+            c = world.client(n)
+            while (item := nxt(c, pid)) is not None:
+                stars = min(5, 1 + int(item["external_id"][1:]) % 3 + bias)
+                r = c.post(f"/api/v1/projects/{pid}/items/{item['id']}/annotations",
+                           json={"answers": {"label": "a", "stars": stars, "tags": ["x"]}, "client_key": n + item["external_id"]})
+                assert r.status_code == 201
+        world.client("boss").post(f"/api/v1/projects/{pid}/quality/refit")
+        records = [json.loads(x) for x in world.client("boss").get(f"/api/v1/projects/{pid}/export").text.splitlines()]
+        for rec in records:
+            assert rec["consensus_method"]["stars"] == "rater_bias"
+            assert rec["consensus"]["stars"] == 1 + int(rec["external_id"][1:]) % 3  # the bias is removed
+            assert rec["consensus"]["tags"] == ["x"] and rec["consensus_method"]["tags"] == "dawid_skene"
+
     def test_only_managers_refit_and_outsiders_see_nothing(self, world):
         pid, names = team(world, items=1)
         assert world.client("p0").post(f"/api/v1/projects/{pid}/quality/refit").status_code == 403

@@ -66,6 +66,48 @@ def _categorical_fit(*, project: Project, config, labels, gold: dict[int, Any]) 
     return rows, skill_rows, fit
 
 
+def _multilabel_fit(*, project: Project, config, labels) -> list[dict]:
+    """Per-tag two-coin Dawid–Skene over a multi-label question; confidence = P(the chosen set)."""
+    from tutorloop.quality.multilabel import aggregate_multilabel
+
+    classes = [label.value for label in config.labels]
+    frame = pd.DataFrame([(i, w, list(v or [])) for i, w, v in labels], columns=["item", "worker", "labels"])
+    fit = aggregate_multilabel(frame, method="dawid_skene", classes=classes)
+    probs = fit.probabilities_.reindex(columns=classes, fill_value=0.0)
+    now = utcnow()
+    rows = []
+    for item_id, row in probs.iterrows():
+        p = row.to_numpy(dtype=float)
+        chosen = p >= 0.5
+        rows.append({"item_id": int(item_id), "question": config.name, "project_id": project.id,
+                     "value": [c for c, keep in zip(classes, chosen, strict=True) if keep],
+                     "confidence": float(np.prod(np.where(chosen, p, 1 - p))),
+                     "posterior": {c: float(x) for c, x in zip(classes, p, strict=True)},
+                     "method": "dawid_skene", "n_labels": int(fit.labels_.at[item_id, "n_labels"]),
+                     "updated_at": now})
+    return rows
+
+
+def _rating_fit(*, project: Project, config, labels) -> list[dict]:
+    """Ratings with per-rater bias and noise; the value is the estimate rounded onto the scale."""
+    from tutorloop.quality.ordinal import aggregate_ratings
+
+    frame = pd.DataFrame(labels, columns=["item", "worker", "label"])
+    fit = aggregate_ratings(frame, scale=(config.min, config.max))
+    now = utcnow()
+    rows = []
+    for item_id, row in fit.estimates_.iterrows():
+        value = int(min(config.max, max(config.min, round(float(row["estimate"])))))
+        rows.append({"item_id": int(item_id), "question": config.name, "project_id": project.id,
+                     "value": value, "confidence": None,
+                     "posterior": {"estimate": float(row["estimate"]), "se": _finite(float(row["se"]))},
+                     "method": "rater_bias", "n_labels": int(row["n_ratings"]), "updated_at": now})
+    return rows
+
+
+ENGINE_FITS = {"multi_label": _multilabel_fit, "rating": _rating_fit}
+
+
 def _simple_fit(*, project: Project, config, labels) -> list[dict]:
     """Consensus rows from the question type's own rule, for every item with labels."""
     by_item: dict[int, list] = {}
@@ -121,8 +163,16 @@ def compute_refit(session, *, project_id: int) -> dict:
             fit["details"]["agreement"] = agreement
             out["skills"] += skills
         else:
-            rows = _simple_fit(project=project, config=config, labels=rows_in)
-            fit = {"project_id": project_id, "question": config.name, "method": "majority", "classes": [],
+            rows, method = None, "majority"
+            if config.type in ENGINE_FITS and rows_in:
+                try:
+                    rows = ENGINE_FITS[config.type](project=project, config=config, labels=rows_in)
+                    method = rows[0]["method"] if rows else method
+                except ValueError:  # too little data for the model: the type's simple rule instead
+                    log.info("engine fit of %s in project %s fell back to the simple rule", config.name, project_id)
+            if rows is None:
+                rows = _simple_fit(project=project, config=config, labels=rows_in)
+            fit = {"project_id": project_id, "question": config.name, "method": method, "classes": [],
                    "prior": [], "labels_seen": len(rows_in), "details": {"agreement": agreement},
                    "fitted_at": utcnow()}
         out["consensus"] += rows
