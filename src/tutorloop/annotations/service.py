@@ -96,11 +96,13 @@ def submit(
                          time_spent_ms=values["time_spent_ms"])
     record(session, actor_id=user_id, action="annotation.submit", project_id=project_id,
            target_type="annotation", target_id=annotation_id, detail={"item_id": item_id})
-    change_annotation_count(session, item_id=item_id, project_id=project_id, delta=1,
-                            lease_delta=-1 if had_lease else 0)
     if target.gold:
         record_gold_answer(session, project=project, gold=target.gold, user_id=user_id, answers=clean)
     refresh_item(session, project=project, item_id=item_id)
+    # Last, because it updates the project's totals: that row is shared by every submit of the project, so
+    # its lock (on PostgreSQL) is taken as late as possible and held only until the commit.
+    change_annotation_count(session, item_id=item_id, project_id=project_id, delta=1,
+                            lease_delta=-1 if had_lease else 0)
     return annotation, True
 
 
