@@ -104,11 +104,8 @@ def wait_for_quiet(max_wait: float, *, busy_cores: float = 0.3, sample: float = 
         log(f"machine busy ({busy:.1f} CPUs in use by other work): waiting before measuring")
 
 
-def _proc_cpu_seconds(*, pgid: int) -> float:
-    """CPU seconds (user + system, with reaped children) used so far by the live processes of a process
-    group."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
+def _proc_stats():
+    """(pid, stat fields from the state field on, CPU ticks incl. reaped children) of every live process."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -116,11 +113,16 @@ def _proc_cpu_seconds(*, pgid: int) -> float:
             stat = Path(f"/proc/{entry}/stat").read_text()
         except OSError:
             continue
+        # man 5 proc, counting from field 3 (state) = index 0: ppid = 1, pgrp = 2, utime..cstime = 11..14
         fields = stat[stat.rindex(")") + 2:].split()
-        # man 5 proc, counting from field 3 (state) = index 0: pgrp = 2, utime, stime, cutime, cstime = 11..14
-        if int(fields[2]) == pgid:
-            total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
-    return total / tick
+        yield int(entry), fields, sum(int(f) for f in fields[11:15])
+
+
+def _proc_cpu_seconds(*, pgid: int) -> float:
+    """CPU seconds (user + system, with reaped children) used so far by the live processes of a process
+    group."""
+    ticks = sum(cpu for _, fields, cpu in _proc_stats() if int(fields[2]) == pgid)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def postgres_cpu_seconds(data_dir: Path) -> float:
@@ -129,19 +131,8 @@ def postgres_cpu_seconds(data_dir: Path) -> float:
         postmaster = int((Path(data_dir) / "postmaster.pid").read_text().split()[0])
     except (OSError, ValueError, IndexError):
         return 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        if int(entry) == postmaster or int(fields[1]) == postmaster:  # fields[1] is the parent pid
-            total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
-    return total / tick
+    ticks = sum(cpu for pid, fields, cpu in _proc_stats() if postmaster in (pid, int(fields[1])))
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 class Server:

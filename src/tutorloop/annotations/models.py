@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tutorloop.db import Base, JSONType, UTCDateTime, utcnow
 
 STATUSES = ("submitted", "accepted", "rejected", "corrected")
+COUNTED = ("submitted", "accepted", "corrected")  # statuses that count towards an item's overlap and consensus
 
 
 class Annotation(Base):

@@ -23,7 +23,6 @@ from tutorloop.projects.service import (
 from tutorloop.queue.service import take_lease_for_submit
 from tutorloop.schema.spec import validate_answers
 
-COUNTED = ("submitted", "accepted", "corrected")  # statuses that count towards an item's overlap
 MAX_TIME_MS = 24 * 3600 * 1000
 
 

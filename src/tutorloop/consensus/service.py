@@ -20,7 +20,7 @@ import numpy as np
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from tutorloop.annotations.models import Annotation
+from tutorloop.annotations.models import COUNTED, Annotation
 from tutorloop.consensus.models import Consensus, QualityFit, WorkerSkill
 from tutorloop.db import upsert, utcnow
 from tutorloop.items.models import Item
@@ -30,7 +30,6 @@ from tutorloop.schema.spec import question_configs
 
 log = logging.getLogger("tutorloop.consensus")
 
-COUNTED = ("submitted", "accepted", "corrected")
 CATEGORICAL = ("single_label",)
 REFIT_MIN_NEW = 50        # a background refit waits for at least this many new labels...
 REFIT_SHARE = 0.1         # ...and for this share of the labels the last fit saw

@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tutorloop.accounts.models import User
-from tutorloop.annotations.models import Annotation
-from tutorloop.annotations.service import COUNTED
+from tutorloop.annotations.models import COUNTED, Annotation
 from tutorloop.consensus.models import Consensus
+from tutorloop.consensus.service import effective
 from tutorloop.items.models import Item
 from tutorloop.projects.models import Project
 from tutorloop.schema.questions import get_type
@@ -34,14 +34,9 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def effective_answers(annotation: Annotation) -> dict:
-    """The answers that count: the reviewer's correction if there is one."""
-    return annotation.corrected_answers if annotation.status == "corrected" else annotation.answers
-
-
 def consensus(configs, annotations: list[Annotation]) -> dict[str, Any]:
     """Per question, the agreed answer of the annotations that count."""
-    counted = [effective_answers(a) for a in annotations if a.status in COUNTED]
+    counted = [effective(a.answers, a.corrected_answers, a.status) for a in annotations if a.status in COUNTED]
     out: dict[str, Any] = {}
     for config in configs:
         values = [answers[config.name] for answers in counted if config.name in answers]

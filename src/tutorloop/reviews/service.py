@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from tutorloop.accounts.service import Principal
-from tutorloop.annotations.models import Annotation
-from tutorloop.annotations.service import COUNTED, change_annotation_count
+from tutorloop.annotations.models import COUNTED, Annotation
+from tutorloop.annotations.service import change_annotation_count
 from tutorloop.audit.service import record
 from tutorloop.consensus.service import refresh_item
 from tutorloop.db import utcnow
