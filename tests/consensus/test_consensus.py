@@ -188,6 +188,18 @@ class TestRefit:
             assert rec["consensus"]["stars"] == 1 + int(rec["external_id"][1:]) % 3  # the bias is removed
             assert rec["consensus"]["tags"] == ["x"] and rec["consensus_method"]["tags"] == "dawid_skene"
 
+    def test_labels_after_a_refit_use_the_fitted_confusion_matrices(self, world):
+        spec = {**SPEC, "overlap": 4}
+        pid, names = team(world, items=12, spec=spec)
+        self.label_all(world, pid, [n for n in names if n != "p2"])
+        boss = world.client("boss")
+        method = boss.post(f"/api/v1/projects/{pid}/quality/refit").json()["questions"]["label"]["method"]
+        c = world.client("p2")
+        item = nxt(c, pid)
+        answer(c, pid, item["id"], "a" if int(item["external_id"][1:]) % 2 == 0 else "b", "late")
+        got = consensus_of(world, pid, item["id"])["label"]
+        assert got["method"] == method and got["n_labels"] == 4 and got["posterior"] is not None
+
     def test_only_managers_refit_and_outsiders_see_nothing(self, world):
         pid, names = team(world, items=1)
         assert world.client("p0").post(f"/api/v1/projects/{pid}/quality/refit").status_code == 403

@@ -54,8 +54,15 @@ def share_agreeing(values: list, value: Any) -> float | None:
     return sum(v == value for v in values) / len(values)
 
 
+_FITS = select(QualityFit).where(QualityFit.project_id == bindparam("project_id"))
+_ITEM_GOLD = select(Item.gold).where(Item.id == bindparam("item_id"))
+_SKILLS_OF = select(WorkerSkill).where(
+    WorkerSkill.project_id == bindparam("project_id"), WorkerSkill.question == bindparam("question"),
+    WorkerSkill.user_id.in_(bindparam("users", expanding=True)))
+
+
 def _fits(session: Session, project_id: int) -> dict[str, QualityFit]:
-    return {f.question: f for f in session.scalars(select(QualityFit).where(QualityFit.project_id == project_id))}
+    return {f.question: f for f in session.scalars(_FITS, {"project_id": project_id})}
 
 
 def dawid_skene_posterior(prior: np.ndarray, confusions: list[np.ndarray], label_codes: list[int]) -> np.ndarray:
@@ -85,10 +92,8 @@ def _categorical_item(session: Session, *, project_id: int, question: str, fit: 
     classes = fit.classes
     k = len(classes)
     users = [u for u, _ in labelled]
-    stored = {
-        s.user_id: s for s in session.scalars(select(WorkerSkill).where(
-            WorkerSkill.project_id == project_id, WorkerSkill.question == question, WorkerSkill.user_id.in_(users)))
-    }
+    stored = {s.user_id: s for s in session.scalars(
+        _SKILLS_OF, {"project_id": project_id, "question": question, "users": users})}
     fallback = _symmetric(k, fit.details.get("mean_accuracy", DEFAULT_ACCURACY))
     confusions = [np.asarray(stored[u].confusion) if u in stored and stored[u].confusion else fallback
                   for u in users]
@@ -102,7 +107,7 @@ def refresh_item(session: Session, *, project: Project, item_id: int) -> None:
     rows = session.execute(_ITEM_LABELS, {"item_id": item_id}).all()
     answers = [(r.user_id, effective(r.answers, r.corrected_answers, r.status)) for r in rows]
     fits = _fits(session, project.id) if rows else {}
-    gold = session.scalar(select(Item.gold).where(Item.id == item_id))
+    gold = session.scalar(_ITEM_GOLD, {"item_id": item_id})
     out = []
     now = utcnow()
     for config in question_configs(project.spec):
