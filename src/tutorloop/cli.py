@@ -145,7 +145,8 @@ def cmd_import(args, settings: Settings) -> int:
     progress, task = _progress(None, f"importing {Path(args.file).name}")
     with progress, _db(settings).session() as session:
         summary = import_items(session, actor=None, project_id=args.project, data=data, fmt=fmt,
-                               progress=lambda n: progress.update(task, completed=n))
+                               progress=lambda n: progress.update(task, completed=n),
+                               media_root=settings.resolved_media_dir)
     print(json.dumps(summary))
     return 0
 

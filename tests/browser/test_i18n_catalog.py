@@ -4,14 +4,13 @@ Runs without a browser. Keys are found as `t('key'…)` calls in templates and J
 the page routes, and dotted string literals in JavaScript (the small maps from values to keys).
 """
 
-import json
 import re
 from pathlib import Path
 
 import pytest
 
 from tutorloop.accounts.models import ROLES
-from tutorloop.i18n import LOCALES, from_accept_language, translate
+from tutorloop.i18n import LOCALES, from_accept_language, load_catalog, translate
 
 ROOT = Path(__file__).resolve().parents[2] / "src" / "tutorloop"
 WEB = ROOT / "web"
@@ -25,7 +24,7 @@ DYNAMIC = {"role.": ROLES, "lang.": tuple(LOCALES)}
 
 
 def catalogs() -> dict[str, dict[str, str]]:
-    return {code: json.loads((ROOT / "i18n" / f"{code}.json").read_text(encoding="utf-8")) for code in LOCALES}
+    return {code: load_catalog(code) for code in LOCALES}
 
 
 def used_keys() -> set[str]:

@@ -13,6 +13,7 @@ from tutorloop.consensus.service import record_gold_answer, refresh_item
 from tutorloop.db import utcnow
 from tutorloop.errors import Conflict, Forbidden, Invalid, NotFound
 from tutorloop.items.models import Item
+from tutorloop.items.service import answer_context
 from tutorloop.projects.models import Project
 from tutorloop.projects.service import (
     RANK,
@@ -21,6 +22,7 @@ from tutorloop.projects.service import (
     bump_project_counters,
 )
 from tutorloop.queue.service import take_lease_for_submit
+from tutorloop.schema.questions import AnswerContext
 from tutorloop.schema.spec import validate_answers
 
 MAX_TIME_MS = 24 * 3600 * 1000
@@ -38,7 +40,7 @@ _CHANGE_COUNTS = (
 )
 _BY_KEY = select(Annotation).where(Annotation.user_id == bindparam("user_id"),
                                    Annotation.client_key == bindparam("client_key"))
-_ITEM_IN_PROJECT = select(Item.id, Item.gold).where(Item.id == bindparam("item_id"),
+_ITEM_IN_PROJECT = select(Item.id, Item.gold, Item.data, Item.media).where(Item.id == bindparam("item_id"),
                                                    Item.project_id == bindparam("project_id"))
 _INSERT = insert(_annotations).returning(_annotations.c.id)
 
@@ -72,7 +74,7 @@ def submit(
     target = session.execute(_ITEM_IN_PROJECT, {"item_id": item_id, "project_id": project_id}).first()
     if target is None:
         raise NotFound(f"Item {item_id} not found in project {project_id}.", where="item_id")
-    clean = validate_answers(project.spec, answers)
+    clean = validate_answers(project.spec, answers, AnswerContext(data=target.data or {}, media=target.media or {}))
     now = utcnow()
     values = {
         "project_id": project_id, "item_id": item_id, "user_id": user_id, "answers": clean,
@@ -127,7 +129,8 @@ def edit(session: Session, *, actor: Principal, annotation_id: int, answers: dic
     if annotation.status in ("accepted", "corrected"):
         raise Conflict("This annotation was already reviewed and can no longer be edited.", where="status")
     project = session.get(Project, annotation.project_id)
-    annotation.answers = validate_answers(project.spec, answers)
+    item = session.get(Item, annotation.item_id)
+    annotation.answers = validate_answers(project.spec, answers, answer_context(item))
     annotation.updated_at = utcnow()
     annotation.guideline_version = project.guideline_version
     if time_spent_ms is not None:

@@ -11,7 +11,7 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from tutorloop.consensus.models import Consensus, QualityFit, WorkerSkill
-from tutorloop.consensus.service import CATEGORICAL, REFIT_MIN_NEW, REFIT_SHARE, labels_by_question, share_agreeing
+from tutorloop.consensus.service import CATEGORICAL, REFIT_MIN_NEW, REFIT_SHARE, labels_by_question
 from tutorloop.db import Database, upsert, utcnow
 from tutorloop.items.models import Item
 from tutorloop.projects.models import Project
@@ -116,13 +116,28 @@ def _simple_fit(*, project: Project, config, labels) -> list[dict]:
     qtype = get_type(config.type, config.name)
     now = utcnow()
     return [{"item_id": item_id, "question": config.name, "project_id": project.id,
-             "value": (value := qtype.consensus(config, values)), "confidence": share_agreeing(values, value),
+             "value": (value := qtype.consensus(config, values)), "confidence": qtype.agreement(config, values, value),
              "posterior": None, "method": "majority", "n_labels": len(values), "updated_at": now}
             for item_id, values in by_item.items()]
 
 
 def _finite(value: float) -> float | None:
     return None if value is None or not np.isfinite(value) else round(float(value), 4)
+
+
+def structured_agreement(config, rows: list[tuple[int, int, Any]]) -> dict:
+    """Mean pairwise agreement (the type's own measure: span F1, box IoU…) over items with ≥ 2 answers."""
+    qtype = get_type(config.type, config.name)
+    by_item: dict[int, list] = {}
+    for item_id, _, value in rows:
+        by_item.setdefault(item_id, []).append(value)
+    per_item = []
+    for values in by_item.values():
+        pairs = [qtype.pair_agreement(config, a, b) for i, a in enumerate(values) for b in values[i + 1:]]
+        if pairs:
+            per_item.append(sum(pairs) / len(pairs))
+    return {"pairwise_mean": _finite(float(np.mean(per_item))) if per_item else None,
+            "raters": len({r[1] for r in rows}), "items": len(by_item), "items_compared": len(per_item)}
 
 
 def agreement_summary(rows: list[tuple[int, int, Any]], *, kind: str) -> dict:
@@ -156,7 +171,12 @@ def compute_refit(session, *, project_id: int) -> dict:
     out = {"consensus": [], "skills": [], "fits": [], "summary": {}}
     for config in question_configs(project.spec):
         rows_in = labels.get(config.name, [])
-        agreement = agreement_summary(rows_in, kind=config.type) if rows_in else {}
+        if not rows_in:
+            agreement = {}
+        elif get_type(config.type, config.name).structured:
+            agreement = structured_agreement(config, rows_in)
+        else:
+            agreement = agreement_summary(rows_in, kind=config.type)
         if config.type in CATEGORICAL and rows_in:
             gold = {i: g[config.name] for i, g in golds.items() if config.name in g}
             rows, skills, fit = _categorical_fit(project=project, config=config, labels=rows_in, gold=gold)

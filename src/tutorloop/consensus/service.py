@@ -121,8 +121,9 @@ def refresh_item(session: Session, *, project: Project, item_id: int) -> None:
                 session, project_id=project.id, question=config.name, fit=fits.get(config.name), labelled=labelled)
         else:
             values = [v for _, v in labelled]
-            value = get_type(config.type, config.name).consensus(config, values)
-            confidence, posterior, method = share_agreeing(values, value), None, "majority"
+            qtype = get_type(config.type, config.name)
+            value = qtype.consensus(config, values)
+            confidence, posterior, method = qtype.agreement(config, values, value), None, "majority"
         out.append({"item_id": item_id, "question": config.name, "project_id": project.id, "value": value,
                     "confidence": confidence, "posterior": posterior, "method": method,
                     "n_labels": len(labelled), "updated_at": now})
@@ -131,12 +132,8 @@ def refresh_item(session: Session, *, project: Project, item_id: int) -> None:
 
 
 def gold_matches(config, answer: Any, truth: Any) -> bool:
-    """Whether an answer equals the gold answer (sets for multi-label, trimmed text for free text)."""
-    if config.type == "multi_label":
-        return set(answer or []) == set(truth or [])
-    if config.type == "free_text":
-        return str(answer or "").strip() == str(truth or "").strip()
-    return answer == truth
+    """Whether an answer counts as correct against the gold answer (each question type decides how)."""
+    return get_type(config.type, config.name).gold_matches(config, answer, truth)
 
 
 def record_gold_answer(session: Session, *, project: Project, gold: dict, user_id: int, answers: dict) -> None:

@@ -90,7 +90,7 @@ def read_records(data: bytes, fmt: str) -> Iterator[RawRecord]:
 def split_record(record: RawRecord, fields: dict[str, str], csv_mode: bool) -> tuple[str | None, dict, dict]:
     """(external id, data, metadata) of a raw record, given the schema's field names and types.
 
-    A `gold` key (known answers, for gold items) is left in the metadata under `gold`; `pop_gold` takes it.
+    A `gold` key (known answers, for gold items) is left in the metadata; `pop_answers` takes it (so do `predictions`).
     """
     values = dict(record.values)
     ext = next((values.pop(k) for k in ID_KEYS if k in values), None)
@@ -119,15 +119,19 @@ def split_record(record: RawRecord, fields: dict[str, str], csv_mode: bool) -> t
     return ext_id, data, meta
 
 
-def pop_gold(meta: dict, record_where: str, csv_mode: bool) -> object | None:
-    """Take the gold answers out of a record's metadata (a JSON cell in CSV); None if there are none."""
-    gold = meta.pop("gold", None)
-    if gold in (None, ""):
+def pop_answers(meta: dict, key: str, record_where: str, csv_mode: bool) -> object | None:
+    """Take answers kept under `key` ("gold", "predictions") out of a record's metadata (a JSON cell in CSV).
+
+    None if there are none.
+    """
+    value = meta.pop(key, None)
+    if value in (None, ""):
         return None
-    if csv_mode and isinstance(gold, str):
+    if csv_mode and isinstance(value, str):
         try:
-            return json.loads(gold)
+            return json.loads(value)
         except json.JSONDecodeError as exc:
-            where = f"{record_where}.gold"
-            raise Invalid(f"{where}: a gold cell must hold the answers as JSON", where=where) from exc
-    return gold
+            where = f"{record_where}.{key}"
+            raise Invalid(f"{where}: a {key} cell must hold the answers as JSON", where=where) from exc
+    return value
+

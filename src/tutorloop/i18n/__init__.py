@@ -32,8 +32,21 @@ def catalog(locale: str) -> dict[str, str]:
     """The catalog of one language (English for an unknown one)."""
     if locale not in LOCALES:
         locale = DEFAULT_LOCALE
+    return load_catalog(locale)
+
+
+def load_catalog(locale: str) -> dict[str, str]:
+    """`<locale>.json` merged with the per-area parts in `<locale>/*.json` (a key may be defined once)."""
     with open(HERE / f"{locale}.json", encoding="utf-8") as f:
-        return json.load(f)
+        merged = json.load(f)
+    for part in sorted((HERE / locale).glob("*.json")):
+        with open(part, encoding="utf-8") as f:
+            extra = json.load(f)
+        clash = sorted(set(extra) & set(merged))
+        if clash:
+            raise ValueError(f"{locale}/{part.name} redefines {clash[0]!r}")
+        merged.update(extra)
+    return merged
 
 
 def translate(locale: str, key: str, **params: Any) -> str:

@@ -26,6 +26,10 @@ class Item(Base):
     # the queue, to every annotator, at the project's gold rate; they never count towards completion.
     gold: Mapped[dict | None] = mapped_column(JSONType, nullable=True)
     is_gold: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A model's pre-annotations per question ({"value", "score"}), shown to people as suggestions.
+    predictions: Mapped[dict | None] = mapped_column(JSONType, nullable=True)
+    # What the server read from the item's media files, per field: image size; video size, frames, rate.
+    media: Mapped[dict | None] = mapped_column(JSONType, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (

@@ -28,7 +28,7 @@ def item_read(item: Item, spec: dict, *, show_gold: bool = False) -> ItemRead:
         id=item.id, external_id=item.external_id, data=item.data, metadata=item.meta or {},
         rendered=service.rendered_fields(spec, item.project_id, item.data), needed=item.needed,
         annotation_count=item.annotation_count, created_at=item.created_at,
-        gold=item.gold if show_gold else None,
+        gold=item.gold if show_gold else None, predictions=item.predictions, media=item.media or {},
     )
 
 
@@ -66,7 +66,8 @@ async def import_items(project_id: int, request: Request, file: UploadFile, form
     def work():
         with request.app.state.db.session(write=True) as session:
             actor = current_principal(request, session)
-            return service.import_items(session, actor=actor, project_id=project_id, data=data, fmt=fmt)
+            return service.import_items(session, actor=actor, project_id=project_id, data=data, fmt=fmt,
+                                        media_root=request.app.state.settings.resolved_media_dir)
 
     return await run_in_threadpool(work)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -13,12 +14,14 @@ from tutorloop.accounts.service import Principal
 from tutorloop.audit.service import record
 from tutorloop.db import NO_SYNC
 from tutorloop.errors import Conflict, Invalid, NotFound
-from tutorloop.formats.items import pop_gold, read_records, split_record
+from tutorloop.formats.items import pop_answers, read_records, split_record
 from tutorloop.items.models import Item
 from tutorloop.markdown import render_markdown
+from tutorloop.media.probe import probe_item_media
 from tutorloop.projects.models import Project
 from tutorloop.projects.service import authorize, bump_project_counters
-from tutorloop.schema.spec import validate_gold, validate_item_data
+from tutorloop.schema.questions import AnswerContext
+from tutorloop.schema.spec import validate_gold, validate_item_data, validate_predictions
 
 CHUNK = 900  # stays under SQLite's bound-parameter limit in IN (...) look-ups
 
@@ -29,13 +32,20 @@ def content_id(data: dict) -> str:
     return "sha1:" + hashlib.sha1(canonical.encode()).hexdigest()
 
 
+def answer_context(item: Item) -> AnswerContext:
+    """What answers to this item are checked against: its data and the media facts the server read."""
+    return AnswerContext(data=item.data or {}, media=item.media or {})
+
+
 def import_items(
     session: Session, *, actor: Principal | None, project_id: int, data: bytes, fmt: str,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, media_root: Path | None = None,
 ) -> dict:
     """Import items from file bytes. Everything is validated before anything is written.
 
-    Re-importing an external id updates that item instead of adding a second one.
+    Re-importing an external id updates that item instead of adding a second one. Local image and video
+    files (under `media_root`) are probed for their size, frame count and rate; a record may carry
+    `gold` (known answers) and `predictions` (a model's pre-annotations, shown as suggestions).
     """
     if actor is not None:
         project = authorize(session, actor=actor, project_id=project_id, at_least="manager")
@@ -44,14 +54,19 @@ def import_items(
         if project is None:
             raise NotFound(f"Project {project_id} not found.", where="project_id")
     fields = {f["name"]: f["type"] for f in project.spec["fields"]}
-    parsed: dict[str, tuple[dict, dict, dict | None]] = {}
+    parsed: dict[str, tuple[dict, dict, dict | None, dict | None, dict | None]] = {}
     for raw in read_records(data, fmt):
         ext_id, item_data, meta = split_record(raw, fields, csv_mode=fmt == "csv")
-        gold = pop_gold(meta, raw.where, csv_mode=fmt == "csv")
+        gold = pop_answers(meta, "gold", raw.where, csv_mode=fmt == "csv")
+        predictions = pop_answers(meta, "predictions", raw.where, csv_mode=fmt == "csv")
         validate_item_data(project.spec, item_data, raw.where)
+        media = probe_item_media(project.spec, media_root, project.id, item_data, raw.where) or None
+        ctx = AnswerContext(data=item_data, media=media or {})
         if gold is not None:
-            gold = validate_gold(project.spec, gold, f"{raw.where}.gold")
-        parsed[ext_id or content_id(item_data)] = (item_data, meta, gold)
+            gold = validate_gold(project.spec, gold, f"{raw.where}.gold", ctx)
+        if predictions is not None:
+            predictions = validate_predictions(project.spec, predictions, f"{raw.where}.predictions", ctx)
+        parsed[ext_id or content_id(item_data)] = (item_data, meta, gold, predictions, media)
     if not parsed:
         raise Invalid("the file holds no items", where="file")
 
@@ -64,9 +79,9 @@ def import_items(
         ).all())
     new_rows = [
         {"project_id": project.id, "external_id": ext, "data": d, "meta": m, "gold": g, "is_gold": g is not None,
-         "needed": 0 if g is not None else project.overlap, "annotation_count": 0, "lease_count": 0,
-         "queued": g is None}
-        for ext, (d, m, g) in parsed.items() if ext not in existing
+         "predictions": p, "media": md, "needed": 0 if g is not None else project.overlap, "annotation_count": 0,
+         "lease_count": 0, "queued": g is None}
+        for ext, (d, m, g, p, md) in parsed.items() if ext not in existing
     ]
     done = 0
     for start in range(0, len(new_rows), 5000):
@@ -76,8 +91,9 @@ def import_items(
         if progress:
             progress(done)
     for ext, item_id in existing.items():
-        d, m, g = parsed[ext]
-        session.execute(update(Item).where(Item.id == item_id).values(data=d, meta=m), execution_options=NO_SYNC)
+        d, m, g, p, md = parsed[ext]
+        session.execute(update(Item).where(Item.id == item_id).values(data=d, meta=m, predictions=p, media=md),
+                        execution_options=NO_SYNC)
         if g is not None:
             set_gold(session, actor=None, project=project, item_id=item_id, answers=g)
         done += 1
@@ -107,7 +123,7 @@ def set_gold(session: Session, *, actor: Principal | None, project: Project, ite
     item = get_item(session, project_id=project.id, item_id=item_id)
     was_complete = item.annotation_count >= item.needed and not item.is_gold
     if answers is not None:
-        answers = validate_gold(project.spec, answers, "answers")
+        answers = validate_gold(project.spec, answers, "answers", answer_context(item))
         if not item.is_gold:
             bump_project_counters(session, project_id=project.id, item_count=-1, complete_count=-int(was_complete))
         item.gold, item.is_gold, item.needed, item.queued = answers, True, 0, False

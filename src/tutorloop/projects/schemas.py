@@ -67,6 +67,8 @@ class ItemRead(BaseModel):
     annotation_count: int
     created_at: datetime
     gold: dict | None = Field(default=None, description="Known answers; only shown to reviewers and managers")
+    predictions: dict | None = Field(default=None, description="A model's pre-annotations: question → {value, score}")
+    media: dict = Field(default_factory=dict, description="Per media field, what the server read from the file")
 
 
 class ItemPage(BaseModel):

@@ -11,6 +11,8 @@ from tutorloop.audit.service import record
 from tutorloop.consensus.service import refresh_item
 from tutorloop.db import utcnow
 from tutorloop.errors import Invalid, NotFound
+from tutorloop.items.models import Item
+from tutorloop.items.service import answer_context
 from tutorloop.projects.service import authorize, bump_member_counters
 from tutorloop.reviews.models import Review
 from tutorloop.schema.spec import validate_answers
@@ -36,7 +38,7 @@ def review(
     if decision == "correct":
         if answers is None:
             raise Invalid("a correction needs the corrected answers", where="answers")
-        corrected = validate_answers(project.spec, answers)
+        corrected = validate_answers(project.spec, answers, answer_context(session.get(Item, annotation.item_id)))
 
     old, new = annotation.status, STATUS_OF[decision]
     was_counted, is_counted = old in COUNTED, new in COUNTED

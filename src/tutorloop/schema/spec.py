@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tutorloop.errors import Invalid
-from tutorloop.schema.questions import QuestionConfig, get_type
+from tutorloop.schema.questions import NO_CONTEXT, AnswerContext, QuestionConfig, get_type
 
 MAX_SPEC_CHARS = 1_000_000
 
@@ -23,7 +23,7 @@ class FieldSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-    type: Literal["text", "image", "chat"]
+    type: Literal["text", "image", "video", "chat"]
     label: str = ""
     format: Literal["plain", "markdown"] = "plain"
     required: bool = True
@@ -89,6 +89,20 @@ def parse_spec(raw: dict) -> dict:
         dupes = {n for n in names if names.count(n) > 1}
         if dupes:
             raise Invalid(f"duplicate {kind} name {sorted(dupes)[0]!r}", where=f"spec.{kind}s")
+    field_types = {f.name: f.type for f in spec.fields}
+    for i, question in enumerate(questions):
+        wanted = get_type(question.type, "spec").field_types
+        if not wanted:
+            continue
+        target = getattr(question, "field", None)
+        where = f"spec.questions.{i}.field"
+        if target is None:
+            candidates = [name for name, ftype in field_types.items() if ftype in wanted]
+            if len(candidates) != 1:
+                raise Invalid(f"{where}: name the {' or '.join(wanted)} field this question annotates", where=where)
+            question.field = candidates[0]
+        elif field_types.get(target) not in wanted:
+            raise Invalid(f"{where}: {target!r} is not a {' or '.join(wanted)} field of this schema", where=where)
     out = spec.model_dump()
     out["questions"] = [q.model_dump() for q in questions]
     return out
@@ -119,14 +133,17 @@ def validate_item_data(spec: dict, data: dict, where: str) -> None:
             if field.get("required", True):
                 raise Invalid(f"{path}: missing required field {name!r}", where=path)
             continue
-        if field["type"] in ("text", "image") and not isinstance(value, str):
+        if field["type"] in ("text", "image", "video") and not isinstance(value, str):
             raise Invalid(f"{path}: expected a string", where=path)
         if field["type"] == "chat":
             _check_chat(value, path)
 
 
-def validate_answers(spec: dict, answers: Any) -> dict:
-    """Validate a person's answers against every question; returns the normalised answers."""
+def validate_answers(spec: dict, answers: Any, ctx: AnswerContext = NO_CONTEXT) -> dict:
+    """Validate a person's answers against every question; returns the normalised answers.
+
+    `ctx` carries the item's data and media facts, which span, shape and video answers are checked against.
+    """
     if not isinstance(answers, dict):
         raise Invalid("answers must be an object mapping question names to answers", where="answers")
     configs = {c.name: c for c in question_configs(spec)}
@@ -141,11 +158,11 @@ def validate_answers(spec: dict, answers: Any) -> dict:
             if config.required:
                 raise Invalid(f"{where}: this question is required", where=where)
             continue
-        clean[name] = get_type(config.type, where).validate(config, value, where)
+        clean[name] = get_type(config.type, where).validate(config, value, where, ctx)
     return clean
 
 
-def validate_gold(spec: dict, gold: Any, where: str) -> dict:
+def validate_gold(spec: dict, gold: Any, where: str, ctx: AnswerContext = NO_CONTEXT) -> dict:
     """Validate known answers for a gold item: any subset of the questions, each valid for its type."""
     if not isinstance(gold, dict) or not gold:
         raise Invalid(f"{where}: gold must be an object mapping question names to answers", where=where)
@@ -155,5 +172,31 @@ def validate_gold(spec: dict, gold: Any, where: str) -> dict:
         path = f"{where}.{name}"
         if name not in configs:
             raise Invalid(f"{path}: no such question in this project", where=path)
-        clean[name] = get_type(configs[name].type, path).validate(configs[name], value, path)
+        clean[name] = get_type(configs[name].type, path).validate(configs[name], value, path, ctx)
+    return clean
+
+
+def validate_predictions(spec: dict, predictions: Any, where: str, ctx: AnswerContext = NO_CONTEXT) -> dict:
+    """Validate a model's pre-annotations of an item: like gold, any subset of the questions.
+
+    A value may carry a model score as {"value": answer, "score": 0.93}; the stored form always has both
+    keys (score None when not given). Annotators see them as suggestions to accept or edit.
+    """
+    if not isinstance(predictions, dict) or not predictions:
+        raise Invalid(f"{where}: predictions must be an object mapping question names to answers", where=where)
+    configs = {c.name: c for c in question_configs(spec)}
+    clean = {}
+    for name, value in predictions.items():
+        path = f"{where}.{name}"
+        if name not in configs:
+            raise Invalid(f"{path}: no such question in this project", where=path)
+        score = None
+        if isinstance(value, dict) and set(value) <= {"value", "score"} and "value" in value:
+            score = value.get("score")
+            if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))
+                                      or not 0 <= score <= 1):
+                raise Invalid(f"{path}.score: a score must be a number from 0 to 1", where=f"{path}.score")
+            value = value["value"]
+        clean[name] = {"value": get_type(configs[name].type, path).validate(configs[name], value, path, ctx),
+                       "score": score}
     return clean

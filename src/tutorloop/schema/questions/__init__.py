@@ -2,10 +2,12 @@
 
 from tutorloop.schema.questions import choices, free_text, rating  # noqa: F401
 from tutorloop.schema.questions.base import (
+    NO_CONTEXT,
     REGISTRY,
+    AnswerContext,
     QuestionConfig,
     QuestionType,
     get_type,
 )
 
-__all__ = ["REGISTRY", "QuestionConfig", "QuestionType", "get_type"]
+__all__ = ["NO_CONTEXT", "REGISTRY", "AnswerContext", "QuestionConfig", "QuestionType", "get_type"]

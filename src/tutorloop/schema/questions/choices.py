@@ -8,6 +8,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tutorloop.schema.questions.base import (
+    NO_CONTEXT,
+    AnswerContext,
     QuestionConfig,
     QuestionType,
     fail,
@@ -76,7 +78,7 @@ class SingleLabel(QuestionType):
     Config = SingleLabelConfig
     component = "single-label"
 
-    def validate(self, config: SingleLabelConfig, value: Any, where: str) -> Any:
+    def validate(self, config: SingleLabelConfig, value: Any, where: str, ctx: AnswerContext = NO_CONTEXT) -> Any:
         if not isinstance(value, str):
             raise fail(where, f"expected one label as a string, got {type(value).__name__}")
         if value not in config.values:
@@ -93,7 +95,7 @@ class MultiLabel(QuestionType):
     Config = MultiLabelConfig
     component = "multi-label"
 
-    def validate(self, config: MultiLabelConfig, value: Any, where: str) -> Any:
+    def validate(self, config: MultiLabelConfig, value: Any, where: str, ctx: AnswerContext = NO_CONTEXT) -> Any:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise fail(where, "expected a list of labels")
         unknown = [v for v in value if v not in config.values]
@@ -113,3 +115,6 @@ class MultiLabel(QuestionType):
         order = [label.value for label in config.labels]
         counts = {v: sum(v in answer for answer in values) for v in order}
         return [v for v in order if counts[v] * 2 > len(values)]
+
+    def gold_matches(self, config: MultiLabelConfig, answer: Any, truth: Any) -> bool:
+        return set(answer or []) == set(truth or [])

@@ -8,6 +8,8 @@ from typing import Any
 from pydantic import Field
 
 from tutorloop.schema.questions.base import (
+    NO_CONTEXT,
+    AnswerContext,
     QuestionConfig,
     QuestionType,
     fail,
@@ -29,7 +31,7 @@ class FreeText(QuestionType):
     Config = FreeTextConfig
     component = "free-text"
 
-    def validate(self, config: FreeTextConfig, value: Any, where: str) -> Any:
+    def validate(self, config: FreeTextConfig, value: Any, where: str, ctx: AnswerContext = NO_CONTEXT) -> Any:
         if not isinstance(value, str):
             raise fail(where, "expected text")
         if len(value) > config.max_length:
@@ -43,3 +45,6 @@ class FreeText(QuestionType):
         trimmed = [v.strip() for v in values if v.strip()]
         top = plurality(trimmed)
         return top if top is not None and trimmed.count(top) * 2 > len(trimmed) else None
+
+    def gold_matches(self, config: FreeTextConfig, answer: Any, truth: Any) -> bool:
+        return str(answer or "").strip() == str(truth or "").strip()

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from tutorloop.schema.questions.base import QuestionConfig, QuestionType, fail, register
+from tutorloop.schema.questions.base import NO_CONTEXT, AnswerContext, QuestionConfig, QuestionType, fail, register
 
 
 class RatingConfig(QuestionConfig):
@@ -34,7 +34,7 @@ class Rating(QuestionType):
     Config = RatingConfig
     component = "rating"
 
-    def validate(self, config: RatingConfig, value: Any, where: str) -> Any:
+    def validate(self, config: RatingConfig, value: Any, where: str, ctx: AnswerContext = NO_CONTEXT) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise fail(where, f"expected a whole number from {config.min} to {config.max}")
         if not config.min <= value <= config.max:

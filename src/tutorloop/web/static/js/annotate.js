@@ -2,7 +2,7 @@
 // Also: skip, drafts that survive a reload, and going back to edit one's own submissions.
 import { get, post, put } from './api.js';
 import { ActiveTimer, DraftStore } from './draft.js';
-import { renderFields } from './fields.js';
+import { annotatedFields, renderFields } from './fields.js';
 import { fmtNumber, fmtPercent, fmtTimeOrDate, t } from './i18n.js';
 import { renderQuestion } from './questions/index.js';
 import { History } from './history.js';
@@ -20,6 +20,7 @@ const state = {
   item: null,
   annotation: null, // the annotation being edited (edit mode)
   widgets: [],
+  slots: new Map(), // field name → the slot a question draws its work surface into
   active: 0,
   clientKey: null,
   submitting: false,
@@ -55,7 +56,7 @@ function showItem(item, { annotation = null } = {}) {
   el('item-ref').textContent = item.external_id || `#${item.id}`;
   const link = el('item-link');
   link.href = `/projects/${pid}/items/${item.id}`;
-  renderFields(el('fields'), state.project.spec.fields, item);
+  state.slots = renderFields(el('fields'), state.project.spec.fields, item, annotatedFields(state.project.spec));
 
   const note = el('review-note');
   const review = annotation && annotation.review;
@@ -73,11 +74,18 @@ function showItem(item, { annotation = null } = {}) {
   window.scrollTo({ top: 0 });
 }
 
+function destroyWidgets() {
+  for (const widget of state.widgets) if (typeof widget.destroy === 'function') widget.destroy();
+  state.widgets = [];
+}
+
 function renderQuestions(answers) {
+  destroyWidgets();
   const box = el('questions');
   box.replaceChildren();
+  const ctx = { item: state.item, spec: state.project.spec, pid, fieldSlot: (name) => state.slots.get(name) || null };
   state.widgets = state.project.spec.questions.map((question, index) => renderQuestion(
-    box, question, answers[question.name], (value, { advance }) => onAnswer(index, advance), index,
+    box, question, answers[question.name], (value, { advance } = {}) => onAnswer(index, advance), index, ctx,
   ));
 }
 
@@ -143,7 +151,7 @@ async function loadNext() {
   state.lease = result.lease;
   if (!result.item) {
     state.item = null;
-    state.widgets = [];
+    destroyWidgets();
     setMode('done');
     $('[data-testid="check-again"]', root).focus();
   } else {
@@ -272,8 +280,15 @@ function toggleGuidelines(force) {
 }
 
 document.addEventListener('keydown', (event) => {
-  if (event.defaultPrevented || event.isComposing || event.altKey) return;
+  if (event.defaultPrevented || event.isComposing) return;
   const working = state.mode === 'queue' || state.mode === 'edit';
+  // The active question sees keys first (drawing tools, undo/redo, nudging shapes, frame stepping).
+  const activeWidget = working ? state.widgets[state.active] : null;
+  if (activeWidget && typeof activeWidget.onKey === 'function' && !isTyping(event.target) && activeWidget.onKey(event)) {
+    event.preventDefault();
+    return;
+  }
+  if (event.altKey) return;
   if (isTyping(event.target)) {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey) && working && el('questions').contains(event.target)) {
       event.preventDefault();

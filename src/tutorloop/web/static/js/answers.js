@@ -1,6 +1,7 @@
 // Showing answers compactly (history, review, item pages): label values become their label text.
 import { h } from './ui.js';
 import { t } from './i18n.js';
+import { summaryOf } from './questions/index.js';
 
 function labelText(question, value) {
   if (Array.isArray(question.labels)) {
@@ -17,6 +18,8 @@ function labelText(question, value) {
 /** One answer as text. */
 export function answerText(question, value) {
   if (value === null || value === undefined) return '–';
+  const summary = summaryOf(question, value);
+  if (summary !== null) return summary;
   if (Array.isArray(value)) return value.length ? value.map((v) => labelText(question, v)).join(', ') : t('answers.none');
   return labelText(question, value);
 }

@@ -64,11 +64,25 @@ function otherField(field, value) {
   return h('pre', { class: 'field-json', dir: 'auto' }, typeof value === 'string' ? value : JSON.stringify(value, null, 2));
 }
 
-export const fieldRenderers = { text: textField, image: imageField, chat: chatField };
+function videoField(field, value, item) {
+  const rendered = item.rendered ? item.rendered[field.name] : undefined;
+  const src = safeImageUrl(typeof rendered === 'string' ? rendered : value);
+  if (!src) return h('p', { class: 'muted' }, t('field.no_video'));
+  const video = h('video', { class: 'field-video', controls: true, preload: 'metadata', playsinline: true });
+  video.src = src;
+  return video;
+}
 
-/** Render every field of `spec.fields` for `item` into `container` (replacing what was there). */
-export function renderFields(container, fields, item) {
+export const fieldRenderers = { text: textField, image: imageField, video: videoField, chat: chatField };
+
+/**
+ * Render every field of `spec.fields` for `item` into `container` (replacing what was there).
+ * Fields named in `annotated` (those a question draws its work surface on) get an empty slot instead;
+ * returns Map(field name → slot element).
+ */
+export function renderFields(container, fields, item, annotated = new Set()) {
   container.replaceChildren();
+  const slots = new Map();
   const list = fields && fields.length ? fields : Object.keys(item.data || {}).map((name) => ({ name, type: 'text' }));
   for (const field of list) {
     const value = item.data ? item.data[field.name] : undefined;
@@ -77,7 +91,20 @@ export function renderFields(container, fields, item) {
     if (list.length > 1 || field.label) {
       section.append(h('h3', { class: 'field-name', dir: 'auto' }, field.label || field.name));
     }
-    section.append(render(field, value, item));
+    if (annotated.has(field.name)) {
+      const slot = h('div', { class: 'field-slot', dataset: { fieldSlot: field.name } });
+      section.classList.add('item-field-annotated');
+      section.append(slot);
+      slots.set(field.name, slot);
+    } else {
+      section.append(render(field, value, item));
+    }
     container.append(section);
   }
+  return slots;
+}
+
+/** The fields that some question draws on (question.field), so renderFields leaves them a slot. */
+export function annotatedFields(spec) {
+  return new Set(((spec && spec.questions) || []).map((q) => q.field).filter(Boolean));
 }

@@ -1,7 +1,7 @@
 // Review: submitted annotations with the item beside them; accept, reject with a reason, or correct.
 import { get, post } from '../api.js';
 import { answersList, statusBadge } from '../answers.js';
-import { renderFields } from '../fields.js';
+import { annotatedFields, renderFields } from '../fields.js';
 import { fmtDate, fmtNumber, fmtSeconds, t } from '../i18n.js';
 import { renderQuestion } from '../questions/index.js';
 import { $, $$, busy, h, isTyping, on, page, toast } from '../ui.js';
@@ -68,11 +68,23 @@ function card(annotation) {
   cards.set(annotation.id, { annotation, element, widgets: [] });
   itemOf(annotation.item_id)
     .then((item) => {
-      renderFields(fields, project.spec.fields, item);
+      const entry = cards.get(annotation.id);
+      entry.item = item;
+      entry.slots = renderFields(fields, project.spec.fields, item, annotatedFields(project.spec));
+      showReadOnly(entry, annotation.review?.corrected_answers || annotation.answers || {});
       if (item.external_id) $('[data-role="item-ref"]', element).textContent = t('review.item', { id: item.external_id });
     })
     .catch(() => { fields.replaceChildren(h('p', { class: 'muted' }, t('review.item_unavailable'))); });
   return element;
+}
+
+/** Draw the annotation on the fields it annotates (spans on the text, boxes on the image…), read-only. */
+function showReadOnly(entry, answers) {
+  for (const widget of entry.widgets) if (typeof widget.destroy === 'function') widget.destroy();
+  for (const slot of entry.slots.values()) slot.replaceChildren();
+  const scratch = h('div');
+  entry.widgets = project.spec.questions.filter((q) => q.field).map((q, i) => renderQuestion(scratch, q, answers[q.name],
+    () => {}, i, { item: entry.item, spec: project.spec, pid, readOnly: true, fieldSlot: (name) => entry.slots.get(name) || null }));
 }
 
 async function load(reset) {
@@ -111,14 +123,27 @@ function openForm(entry, kind) {
   const box = $('[data-role="questions"]', form);
   box.replaceChildren();
   const answers = entry.annotation.review?.corrected_answers || entry.annotation.answers || {};
-  entry.widgets = project.spec.questions.map((q, i) => renderQuestion(box, q, answers[q.name], () => {}, i));
+  for (const widget of entry.widgets) if (typeof widget.destroy === 'function') widget.destroy();
+  const item = entry.item || null;
+  const slots = entry.slots || new Map();
+  for (const slot of slots.values()) slot.replaceChildren();
+  entry.widgets = project.spec.questions.map((q, i) => renderQuestion(box, q, answers[q.name], () => {}, i,
+    { item, spec: project.spec, pid, fieldSlot: (name) => slots.get(name) || null }));
   entry.widgets[0]?.focus();
 }
 
 on(list, 'click', '[data-action="accept"]', (e, b) => decide(entryOf(b), { decision: 'accept' }, b));
 on(list, 'click', '[data-action="reject"]', (e, b) => openForm(entryOf(b), 'reject'));
 on(list, 'click', '[data-action="correct"]', (e, b) => openForm(entryOf(b), 'correct'));
-on(list, 'click', '[data-action="cancel"]', (e, b) => { b.closest('form').hidden = true; b.closest('.review-card').focus(); });
+on(list, 'click', '[data-action="cancel"]', (e, b) => {
+  const form = b.closest('form');
+  form.hidden = true;
+  if (form.dataset.form === 'correct') {
+    const entry = entryOf(b);
+    if (entry.slots) showReadOnly(entry, entry.annotation.review?.corrected_answers || entry.annotation.answers || {});
+  }
+  b.closest('.review-card').focus();
+});
 on(list, 'submit', 'form[data-form="reject"]', (event, form) => {
   event.preventDefault();
   const reason = form.elements.reason.value.trim();

@@ -1,0 +1,5 @@
+"""Media: serving local files and fetched URLs to a project's members, and reading facts from the files."""
+
+from tutorloop.media.routes import resolve_media_path, router
+
+__all__ = ["resolve_media_path", "router"]
