@@ -1,0 +1,1 @@
+"""Question types: spans (being written)."""
