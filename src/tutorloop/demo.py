@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import random
 from importlib import resources
-from pathlib import Path
 
 from sqlalchemy import select
 
 from tutorloop.config import Settings
+from tutorloop.demo_media import make_scene_images, make_shape_images, make_tracking_video
 
 PEOPLE = [
     # username, role, password, display name, project role
@@ -18,47 +17,30 @@ PEOPLE = [
     ("annotator1", "annotator", "annotator-demo-1", "Ahmed Nasser", "annotator"),
     ("annotator2", "annotator", "annotator-demo-2", "Grace Okafor", "annotator"),
 ]
-SHAPES = ("circle", "square", "triangle")
-PALETTE = [(230, 57, 70), (29, 53, 87), (69, 123, 157), (42, 157, 143), (233, 196, 106), (244, 162, 97)]
-
 
 def _demo_file(name: str) -> bytes:
     return resources.files("tutorloop.demo_data").joinpath(name).read_bytes()
 
 
-def make_shape_images(folder: Path, count: int = 12, seed: int = 7) -> list[dict]:
-    """Draw simple shape pictures with Pillow; returns item records pointing at them."""
-    from PIL import Image, ImageDraw
+def _jsonl(records: list[dict]) -> bytes:
+    import json
 
-    rng = random.Random(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    records = []
-    for n in range(count):
-        shape = SHAPES[n % 3]
-        background = (rng.randint(225, 250),) * 3
-        image = Image.new("RGB", (320, 240), background)
-        draw = ImageDraw.Draw(image)
-        color = PALETTE[rng.randrange(len(PALETTE))]
-        cx, cy, r = rng.randint(110, 210), rng.randint(90, 150), rng.randint(40, 75)
-        if shape == "circle":
-            draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=color)
-        elif shape == "square":
-            draw.rectangle((cx - r, cy - r, cx + r, cy + r), fill=color)
-        else:
-            draw.polygon([(cx, cy - r), (cx - r, cy + r), (cx + r, cy + r)], fill=color)
-        for _ in range(rng.randint(0, 300) * (n % 4 == 3)):  # some pictures get noise
-            x, y = rng.randrange(320), rng.randrange(240)
-            draw.point((x, y), fill=(rng.randrange(256),) * 3)
-        name = f"shape-{n + 1:02d}.png"
-        image.save(folder / name)
-        records.append({"id": f"img-{n + 1:02d}", "image": f"shapes/{name}", "meta": {"drawn": shape}})
-    return records
+    return "\n".join(json.dumps(r, ensure_ascii=False) for r in records).encode()
+
+
+# (schema file, items: a demo_data file name, or a function of the project's media folder making them)
+DEMO_PROJECTS = [
+    ("sentiment.yaml", "sentiment.jsonl"),
+    ("shapes.yaml", lambda media: make_shape_images(media / "shapes")),
+    ("chat_rating.yaml", "chat_rating.jsonl"),
+    ("ner.yaml", "ner.jsonl"),
+    ("detection.yaml", lambda media: make_scene_images(media / "scenes")),
+    ("tracking.yaml", lambda media: make_tracking_video(media / "videos")),
+]
 
 
 def setup_demo(settings: Settings) -> dict:
     """Create the demo people and projects (idempotent: an existing demo is left as it is)."""
-    import json
-
     from tutorloop.accounts.models import User
     from tutorloop.accounts.service import create_user, get_user_by_name
     from tutorloop.db import Database
@@ -78,18 +60,13 @@ def setup_demo(settings: Settings) -> dict:
             for username, role, password, display, _ in PEOPLE:
                 create_user(session, actor=None, username=username, password=password, role=role,
                             display_name=display)
-            for spec_name, items in (
-                ("sentiment.yaml", _demo_file("sentiment.jsonl")),
-                ("shapes.yaml", None),
-                ("chat_rating.yaml", _demo_file("chat_rating.jsonl")),
-            ):
+            for spec_name, source in DEMO_PROJECTS:
                 project = create_project(session, actor=None,
                                          raw_spec=load_spec_text(_demo_file(spec_name).decode()))
-                if items is None:
-                    media = settings.resolved_media_dir / str(project.id) / "shapes"
-                    records = make_shape_images(media)
-                    items = "\n".join(json.dumps(r) for r in records).encode()
-                import_items(session, actor=None, project_id=project.id, data=items, fmt="jsonl")
+                media = settings.resolved_media_dir / str(project.id)
+                items = _demo_file(source) if isinstance(source, str) else _jsonl(source(media))
+                import_items(session, actor=None, project_id=project.id, data=items, fmt="jsonl",
+                             media_root=settings.resolved_media_dir)
                 for username, _, _, _, project_role in PEOPLE:
                     if project_role:
                         user = get_user_by_name(session, username=username)
