@@ -15,11 +15,14 @@ const WORST = 3; // matrices shown when nobody is chosen
 const LIST = 10; // rows of a list before "show all"
 const TYPE_KEYS = {
   single_label: 'qtype.single_label', multi_label: 'qtype.multi_label', rating: 'qtype.rating', free_text: 'qtype.free_text',
+  spans: 'qtype.spans', boxes: 'qtype.boxes', polygons: 'qtype.polygons', keypoints: 'qtype.keypoints', masks: 'qtype.masks',
+  video_segments: 'qtype.video_segments', video_tracks: 'qtype.video_tracks',
 };
 const AGREEMENT = { // key → [catalog key, kind], in the order shown
   percent: ['agreement.percent', 'pct'], fleiss_kappa: ['agreement.fleiss_kappa', 'coef'],
   alpha_nominal: ['agreement.alpha_nominal', 'coef'], alpha_ordinal: ['agreement.alpha_ordinal', 'coef'],
-  alpha_interval: ['agreement.alpha_interval', 'coef'], items: ['agreement.items', 'count'], raters: ['agreement.raters', 'count'],
+  alpha_interval: ['agreement.alpha_interval', 'coef'], pairwise_mean: ['agreement.pairwise_mean', 'pct'],
+  items: ['agreement.items', 'count'], items_compared: ['agreement.items_compared', 'count'], raters: ['agreement.raters', 'count'],
 };
 const ORDER = Object.keys(AGREEMENT);
 let project = null;
