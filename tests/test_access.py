@@ -52,7 +52,7 @@ def target(world):
     world.project(members={"intruder": "annotator", "rival": "manager"}, items=2)
     token_id = owner.get("/api/v1/auth/tokens").json()[0]["id"]
     return {"project_id": pid, "item_id": item["id"], "annotation_id": aid, "user_id": world.ids["member"],
-            "token_id": token_id, "path": "x.png"}
+            "token_id": token_id, "path": "x.png", "field": "image"}
 
 
 def operations(app):

@@ -19,7 +19,7 @@ from tutorloop.errors import TutorloopError
 log = logging.getLogger("tutorloop")
 
 CSP = (
-    "default-src 'self'; img-src 'self' data: https: http:; media-src 'self' https: http:; "
+    "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
     "style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
@@ -116,6 +116,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.refits = RefitScheduler(app.state.db)
     for router in (accounts, projects, items, queue, annotations, quality, exports, audit):
         app.include_router(router, prefix="/api/v1")
+    app.include_router(media.api_router, prefix="/api/v1")
     app.include_router(media.router)
     app.include_router(web_routes.router)
     app.mount("/static", RevalidatedStaticFiles(directory=Path(web_routes.__file__).parent / "static"),

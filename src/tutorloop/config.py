@@ -3,7 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,6 +21,20 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(default=100, description="Largest accepted upload, in megabytes.")
     secure_cookies: bool = Field(default=False, description="Mark cookies Secure (set behind HTTPS).")
     db_pool_size: int = Field(default=20, description="Connection pool size for PostgreSQL.")
+    media_cache_dir: Path | None = Field(
+        default=None, description="Fetched media URLs and thumbnails; default data_dir/media-cache.")
+    media_fetch_allow: str = Field(
+        default="", description="Hosts and CIDRs the media fetcher may reach although they are internal.")
+    media_fetch_max_mb: int = Field(default=200, ge=1, description="Largest media file fetched from a URL, in MB.")
+    media_fetch_timeout: float = Field(default=30.0, gt=0, description="Seconds a whole media fetch may take.")
+
+    @field_validator("media_fetch_allow")
+    @classmethod
+    def _allow_list_parses(cls, value: str) -> str:
+        from tutorloop.media.fetch import AllowList
+
+        AllowList.parse(value)  # a mistyped entry stops the server at start, not a fetch later
+        return value
 
     @property
     def resolved_database_url(self) -> str:
@@ -33,6 +47,11 @@ class Settings(BaseSettings):
     def resolved_media_dir(self) -> Path:
         """The local media root."""
         return (self.media_dir or self.data_dir / "media").resolve()
+
+    @property
+    def resolved_media_cache_dir(self) -> Path:
+        """Where fetched media and thumbnails are kept."""
+        return (self.media_cache_dir or self.data_dir / "media-cache").resolve()
 
 
 @lru_cache

@@ -26,7 +26,8 @@ def item_read(item: Item, spec: dict, *, show_gold: bool = False) -> ItemRead:
     """The API view of an item; gold answers only when `show_gold` (reviewers and managers)."""
     return ItemRead(
         id=item.id, external_id=item.external_id, data=item.data, metadata=item.meta or {},
-        rendered=service.rendered_fields(spec, item.project_id, item.data), needed=item.needed,
+        rendered=service.rendered_fields(spec, item.project_id, item.data, item_id=item.id),
+        needed=item.needed,
         annotation_count=item.annotation_count, created_at=item.created_at,
         gold=item.gold if show_gold else None, predictions=item.predictions, media=item.media or {},
     )

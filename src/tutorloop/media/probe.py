@@ -24,15 +24,23 @@ def local_relative(value: str) -> str:
 
 
 def probe_image(path: Path) -> dict:
-    """{"width", "height"} of an image file (reads the header only)."""
+    """{"width", "height"} of an image file's stored pixels (reads the header only).
+
+    A JPEG whose EXIF orientation turns it for display also gets "orientation" (2–8): width and height
+    stay those of the stored pixels, which shape coordinates refer to.
+    """
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(path) as image:
             width, height = image.size
-    except (UnidentifiedImageError, OSError) as exc:
+            orientation = image.getexif().get(0x0112, 1)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise Invalid(f"{path.name} is not an image this server can read", where="media") from exc
-    return {"width": int(width), "height": int(height)}
+    facts = {"width": int(width), "height": int(height)}
+    if isinstance(orientation, int) and 2 <= orientation <= 8:
+        facts["orientation"] = orientation
+    return facts
 
 
 def probe_video(path: Path) -> dict:
@@ -73,7 +81,7 @@ def probe_item_media(spec: dict, media_root: Path | None, project_id: int, data:
     if media_root is None:
         return out
     from tutorloop.errors import NotFound
-    from tutorloop.media.routes import resolve_media_path
+    from tutorloop.media.sources import resolve_media_path
 
     for field in spec["fields"]:
         kind, name = field["type"], field["name"]
