@@ -124,7 +124,7 @@ def check_objects(config: ObjectQuestionConfig, value: Any, where: str, noun: st
         seen.add(obj_id)
         obj["id"] = obj_id
         label = obj.get("label")
-        if label not in labels:
+        if not isinstance(label, str) or label not in labels:
             raise fail(f"{path}.label", f"{label!r} is not one of the labels ({', '.join(sorted(labels))})")
         obj["attributes"] = check_attributes(config, label, obj.get("attributes"), f"{path}.attributes")
         out.append(obj)

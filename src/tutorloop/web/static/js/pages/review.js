@@ -132,6 +132,20 @@ function openForm(entry, kind) {
   entry.widgets[0]?.focus();
 }
 
+// In a correction, the question last touched sees keys first (drawing tools, Delete, arrows, undo).
+let keyWidget = null;
+on(list, 'pointerdown', 'form[data-form="correct"] .question', (event, fieldset) => { keyWidget = widgetOf(fieldset); });
+on(list, 'focusin', 'form[data-form="correct"] .question', (event, fieldset) => { keyWidget = widgetOf(fieldset); });
+function widgetOf(fieldset) {
+  const entry = entryOf(fieldset);
+  return entry.widgets.find((w) => w.element === fieldset) || null;
+}
+document.addEventListener('keydown', (event) => {
+  if (!keyWidget || !keyWidget.element.isConnected || keyWidget.element.closest('form').hidden) return;
+  if (event.defaultPrevented || isTyping(event.target) || typeof keyWidget.onKey !== 'function') return;
+  if (keyWidget.onKey(event)) event.preventDefault();
+});
+
 on(list, 'click', '[data-action="accept"]', (e, b) => decide(entryOf(b), { decision: 'accept' }, b));
 on(list, 'click', '[data-action="reject"]', (e, b) => openForm(entryOf(b), 'reject'));
 on(list, 'click', '[data-action="correct"]', (e, b) => openForm(entryOf(b), 'correct'));
@@ -164,7 +178,7 @@ on(list, 'submit', 'form[data-form="correct"]', (event, form) => {
 
 // Keys on a focused card: A accept, R reject, C correct, J/K next/previous.
 document.addEventListener('keydown', (event) => {
-  if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
+  if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
   const cardEl = event.target instanceof Element ? event.target.closest('.review-card') : null;
   const key = event.key.toLowerCase();
   if (key === 'j' || key === 'k') {
