@@ -93,7 +93,7 @@ function onAnswer(index, advance) {
   state.widgets[index].showError('');
   saveDraft();
   if (advance && index + 1 < state.widgets.length) setActive(index + 1, { focus: false });
-  else setActive(index, { focus: false });
+  else if (index !== state.active) setActive(index, { focus: false });
 }
 
 function setActive(index, { focus = true } = {}) {
@@ -334,6 +334,12 @@ on(root, 'click', '[data-action="toggle-guidelines"]', () => toggleGuidelines())
 on(root, 'pointerdown', '.question', (event, fieldset) => {
   const index = Number(fieldset.dataset.index);
   if (index !== state.active) setActive(index, { focus: false });
+});
+// A question's work surface (text with spans, the image canvas, the video) lives in the field's slot:
+// pressing there makes that question the active one.
+on(root, 'pointerdown', '[data-field-slot]', (event, slot) => {
+  const index = state.widgets.findIndex((w) => w.question.field === slot.dataset.fieldSlot);
+  if (index >= 0 && index !== state.active) setActive(index, { focus: false });
 });
 on(root, 'focusin', '.question', (event, fieldset) => {
   const index = Number(fieldset.dataset.index);
