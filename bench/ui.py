@@ -63,19 +63,19 @@ def make_boxes(n: int, seed: int) -> list[dict]:
 
 
 def make_text(chars: int, spans: int, seed: int) -> tuple[str, list[dict]]:
-    """A text of `chars` code points and `spans` non-overlapping word spans."""
+    """A text of `chars` code points in paragraphs (a line break every ~70 words) with `spans`
+    non-overlapping word spans."""
     rng = random.Random(seed)
-    words, length = [], 0
-    while length < chars:
+    parts, words, pos = [], [], 0
+    while pos < chars:
         word = rng.choice(WORDS)
-        words.append(word)
-        length += len(word) + 1
-    text = " ".join(words)[:chars]
-    starts, pos = [], 0
-    for word in words:
-        if pos + len(word) <= len(text):
-            starts.append((pos, pos + len(word)))
+        words.append((pos, pos + len(word)))
+        parts.append(word)
+        sep = "\n" if rng.random() < 1 / 70 else " "
+        parts.append(sep)
         pos += len(word) + 1
+    text = "".join(parts)[:chars]
+    starts = [w for w in words if w[1] <= len(text)]
     chosen = sorted(rng.sample(range(len(starts)), min(spans, len(starts))))
     out = [{"id": f"s{k + 1}", "start": starts[i][0], "end": starts[i][1], "label": ("PER", "ORG", "LOC")[k % 3],
             "attributes": {}} for k, i in enumerate(chosen)]
@@ -204,7 +204,7 @@ class Tutorloop:
             check(c.post(f"/projects/{pid}/items/import", files={"file": ("items.jsonl", body)},
                          data={"format": "jsonl"}), "import")
             me = check(c.get("/auth/me"), "me").json()
-            check(c.put(f"/projects/{pid}/members/{me['id']}", json={"role": "manager"}), "membership")
+            check(c.put(f"/projects/{pid}/members/{me['user']['id']}", json={"role": "manager"}), "membership")
         return pid
 
     def login(self, context) -> None:
@@ -233,7 +233,7 @@ def bench_tutorloop(args, work: Path) -> dict:
             text_items.append({"id": f"doc-{i}", "text": text,
                                "predictions": {"entities": {"value": {"spans": spans, "relations": []},
                                                             "score": 0.9}}})
-        text_pid = system.project(TEXT_SCHEMA, text_items)
+        text_pid = system.project(TEXT_SCHEMA, text_items) if "text" in args.kinds else None
         log("tutorloop: projects ready; opening Chromium")
         pw, chromium = browser()
         try:
@@ -242,6 +242,8 @@ def bench_tutorloop(args, work: Path) -> dict:
                 ("image", image_pid, args.boxes, args.tutorloop_box_selector),
                 ("text", text_pid, args.spans, args.tutorloop_span_selector),
             ):
+                if kind not in args.kinds.split(","):
+                    continue
                 context = chromium.new_context(viewport={"width": 1600, "height": 1000})
                 system.login(context)
                 page = context.new_page()
@@ -308,9 +310,10 @@ def parse_args(argv=None):
     p.add_argument("--skip-label-studio", action="store_true")
     p.add_argument("--label-studio-venv", default=str(REPO / "bench" / ".venv-labelstudio"))
     p.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, data)")
-    p.add_argument("--tutorloop-box-selector", default="[data-shape-id]",
+    p.add_argument("--kinds", default="image,text", help="which heavy items to open: image, text or both")
+    p.add_argument("--tutorloop-box-selector", default="svg [data-kind][data-id]",
                    help="CSS selector matching one element per drawn box on tutorloop's page")
-    p.add_argument("--tutorloop-span-selector", default="[data-span-id]",
+    p.add_argument("--tutorloop-span-selector", default=".sp-text .sp-marked",
                    help="CSS selector matching one element per span on tutorloop's page")
     return p.parse_args(argv)
 
