@@ -124,6 +124,7 @@ class Site:
     url: str
     admin: Api
     demo: bool = False
+    data_dir: Path | None = None  # the server's TUTORLOOP_DATA_DIR (media goes in data_dir / "media" / <pid>)
     users: dict[str, int] = field(default_factory=dict)
     projects: dict[str, int] = field(default_factory=dict)
     items: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -186,7 +187,9 @@ def server(tmp_path_factory):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the server did not start:\n" + (data_dir / "server.log").read_text())
             time.sleep(0.2)
-        yield _seed(base_url, DEMO_ADMIN_PASSWORD if demo else PASSWORD, demo)
+        site = _seed(base_url, DEMO_ADMIN_PASSWORD if demo else PASSWORD, demo)
+        site.data_dir = data_dir
+        yield site
     finally:
         proc.terminate()
         try:
