@@ -146,7 +146,7 @@ def cmd_import(args, settings: Settings) -> int:
     with progress, _db(settings).session() as session:
         summary = import_items(session, actor=None, project_id=args.project, data=data, fmt=fmt,
                                progress=lambda n: progress.update(task, completed=n),
-                               media_root=settings.resolved_media_dir)
+                               media_root=settings.resolved_media_dir, question=args.question, target=args.target)
     print(json.dumps(summary))
     return 0
 
@@ -162,14 +162,19 @@ def cmd_export(args, settings: Settings) -> int:
         if project is None:
             raise NotFound(f"Project {args.project} not found.", where="project")
         progress, task = _progress(project.item_count, f"exporting project {project.id}")
-        out = open(args.output, "w", encoding="utf-8", newline="") if args.output != "-" else sys.stdout
+        binary = args.format in ("yolo", "voc", "mot")  # zip archives
+        if args.output == "-":
+            out = sys.stdout.buffer if binary else sys.stdout
+        else:
+            out = open(args.output, "wb") if binary else open(args.output, "w", encoding="utf-8", newline="")  # noqa: SIM115
         try:
             with progress:
-                for chunk in iter_export(session, project=project, fmt=args.format):
+                for chunk in iter_export(session, project=project, fmt=args.format, question=args.question,
+                                         source=args.source):
                     out.write(chunk)
                     progress.update(task, advance=chunk.count("\n") if args.format == "jsonl" else 0)
         finally:
-            if out is not sys.stdout:
+            if args.output != "-":
                 out.close()
     if args.output != "-":
         print(f"wrote {args.output}", file=sys.stderr)
@@ -291,7 +296,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import items into a project (all or nothing)")
     imp.add_argument("project", type=int)
     imp.add_argument("file")
-    imp.add_argument("--format", choices=["jsonl", "json", "csv"])
+    imp.add_argument("--format", choices=["jsonl", "json", "csv", "coco", "yolo", "voc", "conll", "spacy", "mot"],
+                     help="jsonl, json or csv items; or pre-annotations (stored as predictions of the project's "
+                          "one question of a type the format carries): coco, yolo, voc, conll, spacy, mot")
+    imp.add_argument("--question", help="the question an annotation file answers (when several would fit)")
+    imp.add_argument("--as", dest="target", choices=["predictions", "gold"], default="predictions",
+                     help="store an annotation file's answers as predictions (default) or gold answers")
     imp.set_defaults(func=cmd_import)
 
     quality = sub.add_parser("quality", help="the quality engine").add_subparsers(dest="quality_command",
@@ -311,7 +321,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     exp = sub.add_parser("export", help="export a project's items, annotations and consensus")
     exp.add_argument("project", type=int)
-    exp.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    exp.add_argument("--format", choices=["jsonl", "csv", "coco", "yolo", "voc", "conll", "spacy", "mot"],
+                     default="jsonl", help="jsonl or csv (everything), or one question's answers: coco, yolo, voc "
+                                           "(image shapes), conll, spacy (text spans), mot (video tracks)")
+    exp.add_argument("--question", help="the question an annotation format holds (when several would fit)")
+    exp.add_argument("--source", choices=["consensus", "predictions", "gold", "annotations"], default="consensus",
+                     help="whose answers an annotation format holds (default consensus)")
     exp.add_argument("-o", "--output", default="-")
     exp.set_defaults(func=cmd_export)
     return parser

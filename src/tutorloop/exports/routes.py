@@ -6,7 +6,15 @@ from fastapi.responses import StreamingResponse
 from tutorloop.accounts.deps import Actor, DbSession
 from tutorloop.audit.service import record
 from tutorloop.errors import Invalid
-from tutorloop.exports.service import FORMATS, iter_export
+from tutorloop.exports.service import (
+    FORMATS,
+    TABLE_FORMATS,
+    build_annotation_export,
+    export_name,
+    iter_export,
+    iter_file,
+)
+from tutorloop.formats.annotations import codec
 from tutorloop.projects.service import authorize
 
 router = APIRouter(tags=["exports"])
@@ -14,21 +22,32 @@ MEDIA_TYPES = {"jsonl": "application/x-ndjson; charset=utf-8", "csv": "text/csv;
 
 
 @router.get("/projects/{project_id}/export")
-def export(project_id: int, request: Request, actor: Actor, session: DbSession, format: str = "jsonl"):
+def export(project_id: int, request: Request, actor: Actor, session: DbSession, format: str = "jsonl",
+           question: str | None = None, source: str = "consensus"):
     """Every item with per-annotator rows and consensus, as JSONL (one item per line) or CSV (one row per
-    annotation)."""
+    annotation); or one question's answers from one source (consensus, predictions, gold, annotations) as
+    COCO, YOLO, Pascal VOC, CoNLL, spaCy JSONL or MOT."""
     if format not in FORMATS:
         raise Invalid(f"format must be one of {', '.join(FORMATS)}", where="format")
     project = authorize(session, actor=actor, project_id=project_id, at_least="manager")
     db = request.app.state.db
+    if format in TABLE_FORMATS:
+        body, media_type, filename = None, MEDIA_TYPES[format], export_name(project, format)
+        detail = {"format": format}
+    else:
+        # Built before answering, so an item the format cannot hold is a 422 rather than a cut-off download.
+        handle, config = build_annotation_export(session, project=project, fmt=format, question=question,
+                                                 source=source)
+        body, media_type = iter_file(handle), codec(format).MEDIA_TYPE
+        filename = export_name(project, format, config)
+        detail = {"format": format, "question": config.name, "source": source}
     with db.session(write=True) as writer:  # a GET's own session is read-only
         record(writer, actor_id=actor.user.id, action="project.export", project_id=project.id,
-               target_type="project", target_id=project.id, detail={"format": format})
+               target_type="project", target_id=project.id, detail=detail)
 
     def stream():
         with db.session(write=False) as read_session:
             yield from iter_export(read_session, project=project, fmt=format)
 
-    filename = f"project-{project.id}.{format}"
-    return StreamingResponse(stream(), media_type=MEDIA_TYPES[format],
+    return StreamingResponse(stream() if body is None else body, media_type=media_type,
                              headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -4,13 +4,21 @@ Rows stream in item-id order, a thousand items at a time, so memory stays flat f
 Consensus is the stored one (kept current as labels arrive, refitted by the quality engine; see
 `tutorloop.consensus`), with its method and confidence; an item without a stored value falls back to its
 question type's simple rule over the annotations that count (submitted, accepted, corrected).
+
+Annotation formats (COCO, YOLO, VOC, CoNLL, spaCy, MOT) carry one question's answers from one source:
+the consensus, the model predictions, the gold answers, or every person's effective answer. They are
+written item by item into a temporary file (spilling to disk past a few megabytes) before the first byte
+is sent, so a problem (a rotated box for VOC, overlapping spans for CoNLL, an unknown image size for
+YOLO) is a clear 422 naming the item rather than a broken download.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,13 +29,18 @@ from tutorloop.accounts.models import User
 from tutorloop.annotations.models import COUNTED, Annotation
 from tutorloop.consensus.models import Consensus
 from tutorloop.consensus.service import effective
+from tutorloop.errors import Invalid
+from tutorloop.formats.annotations import FORMATS as ANNOTATION_FORMATS
+from tutorloop.formats.annotations import SOURCES, codec, pick_question
 from tutorloop.items.models import Item
 from tutorloop.projects.models import Project
 from tutorloop.schema.questions import get_type
 from tutorloop.schema.spec import question_configs
 
 PAGE = 1000
-FORMATS = ("jsonl", "csv")
+TABLE_FORMATS = ("jsonl", "csv")
+FORMATS = TABLE_FORMATS + ANNOTATION_FORMATS
+SPOOL_BYTES = 8 * 1024 * 1024
 
 
 def _iso(value) -> str | None:
@@ -155,7 +168,144 @@ def iter_csv(project: Project, records: Iterator[dict]) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def iter_export(session: Session, *, project: Project, fmt: str) -> Iterator[str]:
-    """The export file as text chunks."""
+def _counted(session: Session, project: Project, ids: list[int]) -> dict[int, list[Annotation]]:
+    """The annotations that count of some items, oldest first."""
+    out: dict[int, list[Annotation]] = {i: [] for i in ids}
+    if ids:
+        for a in session.scalars(select(Annotation).where(
+                Annotation.project_id == project.id, Annotation.item_id.in_(ids),
+                Annotation.status.in_(COUNTED)).order_by(Annotation.id)):
+            out[a.item_id].append(a)
+    return out
+
+
+def _agreed(session: Session, project: Project, question, items: list[Item]) -> dict[int, Any]:
+    """Per item the stored consensus of one question; else its gold answer (as `refresh_item` would store
+    it); else the type's rule over the annotations that count (read only for those items)."""
+    name = question.name
+    ids = [item.id for item in items]
+    stored = dict(session.execute(select(Consensus.item_id, Consensus.value).where(
+        Consensus.item_id.in_(ids), Consensus.question == name)).all())
+    out = {i: stored[i] for i in ids if i in stored}
+    for item in items:
+        if item.id not in stored and item.is_gold and (item.gold or {}).get(name) is not None:
+            out[item.id] = item.gold[name]
+    counted = _counted(session, project, [i for i in ids if i not in out])
+    qtype = get_type(question.type, name)
+    for item_id, rows in counted.items():
+        values = [v for a in rows if (v := effective(a.answers, a.corrected_answers, a.status).get(name)) is not None]
+        out[item_id] = qtype.consensus(question, values) if values else None
+    return out
+
+
+def _answers(session: Session, project: Project, question, source: str, items: list[Item],
+             usernames: dict[int, str]) -> dict[int, list[tuple[Any, Any, str | None]]]:
+    """Per item its (answer, score, annotator) rows from one source."""
+    name = question.name
+    out: dict[int, list[tuple[Any, Any, str | None]]] = {item.id: [] for item in items}
+    if source == "predictions":
+        for item in items:
+            kept = (item.predictions or {}).get(name)
+            if isinstance(kept, dict) and kept.get("value") is not None:
+                out[item.id].append((kept["value"], kept.get("score"), None))
+    elif source == "gold":
+        for item in items:
+            if (item.gold or {}).get(name) is not None:
+                out[item.id].append((item.gold[name], None, None))
+    elif source == "annotations":
+        for item_id, rows in _counted(session, project, list(out)).items():
+            for a in rows:
+                value = effective(a.answers, a.corrected_answers, a.status).get(name)
+                if value is not None:
+                    out[item_id].append((value, None, usernames.get(a.user_id, str(a.user_id))))
+    else:
+        for item_id, value in _agreed(session, project, question, items).items():
+            if value is not None:
+                out[item_id].append((value, None, None))
+    return out
+
+
+def iter_answer_records(session: Session, *, project: Project, question, source: str) -> Iterator[dict]:
+    """Codec records of one question from one source, item by item in id order (items without an answer
+    from that source are left out; an empty answer is kept: it says there is nothing to find)."""
+    usernames: dict[int, str] = dict(session.execute(select(User.id, User.username)).all()) \
+        if source == "annotations" else {}
+    after = 0
+    while True:
+        query = select(Item).where(Item.project_id == project.id, Item.id > after).order_by(Item.id).limit(PAGE)
+        if source == "gold":
+            query = query.where(Item.is_gold.is_(True))
+        items = list(session.scalars(query))
+        if not items:
+            return
+        answers = _answers(session, project, question, source, items, usernames)
+        for item in items:
+            for value, score, annotator in answers[item.id]:
+                record = {"item_id": item.id, "external_id": item.external_id, "data": item.data or {},
+                          "meta": item.meta or {}, "media": item.media or {}, "value": value, "score": score}
+                if annotator is not None:
+                    record["annotator"] = annotator
+                yield record
+        after = items[-1].id
+
+
+def export_name(project: Project, fmt: str, question=None) -> str:
+    """The download's file name, e.g. project-3-objects-coco.json."""
+    if fmt in TABLE_FORMATS:
+        return f"project-{project.id}.{fmt}"
+    return f"project-{project.id}-{question.name}-{fmt}{codec(fmt).SUFFIX}"
+
+
+def build_annotation_export(session: Session, *, project: Project, fmt: str, question: str | None = None,
+                            source: str = "consensus"):
+    """Write an annotation-format export into a temporary file; returns (file at offset 0, question config).
+
+    Raises Invalid (nothing sent yet) for a bad question or source, or an item the format cannot hold.
+    """
+    module = codec(fmt)
+    if source not in SOURCES:
+        raise Invalid(f"source must be one of {', '.join(SOURCES)}", where="source")
+    config = pick_question(project.spec, fmt, question)
+    if source == "annotations" and not module.ANNOTATORS:
+        carriers = [name for name in ANNOTATION_FORMATS if codec(name).ANNOTATORS and config.type in codec(name).TYPES]
+        raise Invalid(f"source: {fmt} holds one answer per item, not every person's; export source=annotations "
+                      f"as {' or '.join(carriers) or 'jsonl'}", where="source")
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115  (handed to the caller, who closes it)
+    try:
+        module.write(iter_answer_records(session, project=project, question=config, source=source), out,
+                     spec=project.spec, question=config)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return out, config
+
+
+def iter_file(handle, *, chunk: int = 256 * 1024) -> Iterator[bytes]:
+    """A file's bytes in chunks; closes it at the end."""
+    try:
+        while block := handle.read(chunk):
+            yield block
+    finally:
+        handle.close()
+
+
+def _as_text(chunks: Iterator[bytes]) -> Iterator[str]:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    for chunk in chunks:
+        if text := decoder.decode(chunk):
+            yield text
+    if tail := decoder.decode(b"", final=True):
+        yield tail
+
+
+def iter_export(session: Session, *, project: Project, fmt: str, question: str | None = None,
+                source: str = "consensus") -> Iterator[str] | Iterator[bytes]:
+    """The export file as chunks: bytes for the zip formats, text for the others."""
+    if fmt in ANNOTATION_FORMATS:
+        handle, _ = build_annotation_export(session, project=project, fmt=fmt, question=question, source=source)
+        if codec(fmt).SUFFIX == ".zip":
+            return iter_file(handle)
+        return _as_text(iter_file(handle))
     records = iter_item_records(session, project=project)
     return iter_jsonl(records) if fmt == "jsonl" else iter_csv(project, records)

@@ -47,7 +47,8 @@ async def read_upload(request: Request, file: UploadFile) -> bytes:
 
 
 @router.post("/projects/{project_id}/items/import", response_model=ImportResult)
-async def import_items(project_id: int, request: Request, file: UploadFile, format: str | None = Form(None)):
+async def import_items(project_id: int, request: Request, file: UploadFile, format: str | None = Form(None),
+                       question: str | None = Form(None), as_: str = Form("predictions", alias="as")):
     """Import items from JSONL, a JSON array or CSV; all or nothing; known ids are updated."""
     from starlette.concurrency import run_in_threadpool
 
@@ -68,7 +69,8 @@ async def import_items(project_id: int, request: Request, file: UploadFile, form
         with request.app.state.db.session(write=True) as session:
             actor = current_principal(request, session)
             return service.import_items(session, actor=actor, project_id=project_id, data=data, fmt=fmt,
-                                        media_root=request.app.state.settings.resolved_media_dir)
+                                        media_root=request.app.state.settings.resolved_media_dir,
+                                        question=question, target=as_)
 
     return await run_in_threadpool(work)
 

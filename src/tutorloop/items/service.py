@@ -40,6 +40,7 @@ def answer_context(item: Item) -> AnswerContext:
 def import_items(
     session: Session, *, actor: Principal | None, project_id: int, data: bytes, fmt: str,
     progress: Callable[[int], None] | None = None, media_root: Path | None = None,
+    question: str | None = None, target: str = "predictions",
 ) -> dict:
     """Import items from file bytes. Everything is validated before anything is written.
 
@@ -55,7 +56,8 @@ def import_items(
             raise NotFound(f"Project {project_id} not found.", where="project_id")
     fields = {f["name"]: f["type"] for f in project.spec["fields"]}
     parsed: dict[str, tuple[dict, dict, dict | None, dict | None, dict | None]] = {}
-    for raw in read_records(data, fmt):
+    for raw in read_records(data, fmt, session=session, project=project, media_root=media_root,
+                            question=question, target=target):
         ext_id, item_data, meta = split_record(raw, fields, csv_mode=fmt == "csv")
         gold = pop_answers(meta, "gold", raw.where, csv_mode=fmt == "csv")
         predictions = pop_answers(meta, "predictions", raw.where, csv_mode=fmt == "csv")
@@ -170,23 +172,34 @@ def get_item(session: Session, *, project_id: int, item_id: int) -> Item:
     return item
 
 
-def rendered_fields(spec: dict, project_id: int, data: dict) -> dict:
-    """Per field, what the browser shows: safe HTML for Markdown and chat messages, a URL for images."""
+def rendered_fields(spec: dict, project_id: int, data: dict, *, item_id: int | None = None) -> dict:
+    """Per field, what the browser shows: safe HTML for Markdown and chat messages, a URL for media.
+
+    Images and videos are always loaded from this server: a local file at `/media/<pid>/<path>`, a URL
+    through `/api/v1/projects/<pid>/items/<item id>/media/<field>` (fetched and checked by the server;
+    without `item_id` a URL is left out). Inline `data:image/…` values are shown as they are.
+    """
+    from urllib.parse import quote
+
     out: dict[str, str | list[str]] = {}
     for field in spec["fields"]:
-        value = data.get(field["name"])
-        if field["type"] == "chat" and isinstance(value, list):
-            out[field["name"]] = [render_markdown(m.get("content", "")) if isinstance(m, dict) else ""
-                                  for m in value]
+        name, kind = field["name"], field["type"]
+        value = data.get(name)
+        if kind == "chat" and isinstance(value, list):
+            out[name] = [render_markdown(m.get("content", "")) if isinstance(m, dict) else "" for m in value]
             continue
         if not isinstance(value, str) or not value:
             continue
-        if field["type"] == "text" and field.get("format") == "markdown":
-            out[field["name"]] = render_markdown(value)
-        elif field["type"] == "image":
+        if kind == "text" and field.get("format") == "markdown":
+            out[name] = render_markdown(value)
+        elif kind in ("image", "video"):
             if value.startswith(("http://", "https://")):
-                out[field["name"]] = value
+                if item_id is not None:
+                    out[name] = f"/api/v1/projects/{project_id}/items/{item_id}/media/{quote(name, safe='')}"
+            elif value.startswith("data:"):
+                if kind == "image" and value.startswith("data:image/"):
+                    out[name] = value
             else:
-                out[field["name"]] = f"/media/{project_id}/{value.removeprefix('media:').lstrip('/')}"
+                out[name] = f"/media/{project_id}/{quote(value.removeprefix('media:').lstrip('/'))}"
     return out
 
