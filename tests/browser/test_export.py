@@ -35,3 +35,49 @@ def test_annotators_see_start_labelling_not_the_manager_tools(page, server, sign
     page.get_by_test_id("start-labelling").wait_for(state="visible")
     assert not page.get_by_test_id("export-jsonl").is_visible()
     assert not page.get_by_test_id("settings-save").is_visible()
+
+
+BOXES_SPEC = {
+    "name": "boxes for training export",
+    "fields": [{"name": "image", "type": "image"}],
+    "questions": [{"name": "objects", "type": "boxes", "labels": ["car", "person"]}],
+}
+
+
+def test_manager_imports_coco_suggestions_and_downloads_them_as_voc(page, server, sign_in, tmp_path):
+    import io
+    import zipfile
+
+    from PIL import Image
+
+    pid = server.admin("POST", "/projects", json={"spec": BOXES_SPEC})["id"]
+    server.admin("PUT", f"/projects/{pid}/members/{server.users['manager1']}", json={"role": "manager"})
+    folder = server.data_dir / "media" / str(pid)
+    folder.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (200, 100), (90, 90, 90)).save(folder / "street.png")
+    coco = {"images": [{"id": 1, "file_name": "street.png", "width": 200, "height": 100}],
+            "categories": [{"id": 1, "name": "car"}, {"id": 2, "name": "person"}],
+            "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 20, 30, 40], "score": 0.9}]}
+    coco_file = tmp_path / "instances.json"
+    coco_file.write_text(json.dumps(coco))
+
+    sign_in(page, "manager1")
+    page.goto(f"/projects/{pid}")
+    page.get_by_test_id("import-file").set_input_files(str(coco_file))
+    page.get_by_test_id("import-format").select_option("coco")
+    assert page.get_by_test_id("import-as").is_visible()
+    page.get_by_test_id("import-submit").click()
+    page.get_by_test_id("import-result").wait_for(state="visible")
+    item = server.admin("GET", f"/projects/{pid}/items")["items"][0]
+    assert item["predictions"]["objects"]["value"][0]["w"] == 30
+
+    form = page.get_by_test_id("training-export")
+    form.wait_for(state="visible")
+    page.get_by_test_id("training-format").select_option("voc")
+    page.get_by_test_id("training-source").select_option("predictions")
+    assert page.get_by_test_id("training-source").locator("option[value=annotations]").is_disabled()
+    with page.expect_download() as info:
+        page.get_by_test_id("training-download").click()
+    archive = zipfile.ZipFile(io.BytesIO(open(info.value.path(), "rb").read()))
+    xml = next(archive.read(n).decode() for n in archive.namelist() if n.endswith(".xml"))
+    assert "<xmin>11</xmin>" in xml and "<xmax>40</xmax>" in xml  # VOC is 1-based: x + 1 … x + w

@@ -38,6 +38,7 @@ async function loadProject() {
   for (const link of $$('[data-role="export"]', root)) {
     link.href = `/api/v1/projects/${pid}/export?format=${link.dataset.format}`;
   }
+  setUpTrainingFormats();
   if (isManager) fillSettings();
 }
 
@@ -55,6 +56,57 @@ async function loadProgress() {
   el('per-annotator').replaceChildren(...(rows.length ? rows
     : [h('tr', {}, h('td', { colspan: 5, class: 'muted' }, t('progress.no_annotators')))]));
 }
+
+/* ---------- annotation formats (import of pre-annotations, export for training) ---------- */
+
+// Which training formats carry which question types (the server's codecs say the same; see formats.md).
+const FORMATS = [
+  ['coco', 'COCO', ['boxes', 'polygons', 'keypoints', 'masks']],
+  ['yolo', 'YOLO', ['boxes', 'polygons', 'keypoints']],
+  ['voc', 'Pascal VOC', ['boxes']],
+  ['conll', 'CoNLL / IOB2', ['spans']],
+  ['spacy', 'spaCy JSONL', ['spans']],
+  ['mot', 'MOT', ['video_tracks']],
+];
+const ANNOTATORS_IN = new Set(['coco', 'spacy']); // formats that can carry every person's answer
+
+function objectQuestions() {
+  return (project.spec.questions || []).filter((q) => FORMATS.some(([, , types]) => types.includes(q.type)));
+}
+
+function setUpTrainingFormats() {
+  const questions = objectQuestions();
+  const form = $('form[data-form="training-export"]', root);
+  form.hidden = !questions.length;
+  const options = () => questions.map((q) => h('option', { value: q.name }, q.prompt || q.name));
+  form.elements.question.replaceChildren(...options());
+  const importForm = $('form[data-form="import"]', root);
+  importForm.elements.question.replaceChildren(...options());
+  refreshTrainingFormats();
+}
+
+function refreshTrainingFormats() {
+  const form = $('form[data-form="training-export"]', root);
+  const question = objectQuestions().find((q) => q.name === form.elements.question.value);
+  if (!question) return;
+  const select = form.elements.format;
+  const chosen = select.value;
+  const fitting = FORMATS.filter(([, , types]) => types.includes(question.type));
+  select.replaceChildren(...fitting.map(([value, text]) => h('option', { value, selected: value === chosen }, text)));
+  const annotations = form.elements.source.querySelector('option[value="annotations"]');
+  annotations.disabled = !ANNOTATORS_IN.has(select.value);
+  if (annotations.disabled && form.elements.source.value === 'annotations') form.elements.source.value = 'consensus';
+  const query = new URLSearchParams({ format: select.value, question: question.name, source: form.elements.source.value });
+  el('training-download', form).href = `/api/v1/projects/${pid}/export?${query}`;
+}
+
+on(root, 'change', 'form[data-form="training-export"] select', () => refreshTrainingFormats());
+
+on(root, 'change', 'form[data-form="import"] select[name="format"]', (event, select) => {
+  const annotationFormat = FORMATS.some(([value]) => value === select.value);
+  el('import-question-row', select.form).hidden = !annotationFormat || objectQuestions().length < 2;
+  el('import-as-row', select.form).hidden = !annotationFormat;
+});
 
 /* ---------- members ---------- */
 
@@ -132,6 +184,10 @@ on(root, 'submit', 'form[data-form="import"]', async (event, form) => {
   const data = new FormData();
   data.append('file', file);
   if (form.elements.format.value) data.append('format', form.elements.format.value);
+  if (FORMATS.some(([value]) => value === form.elements.format.value)) {
+    if (form.elements.question.value) data.append('question', form.elements.question.value);
+    data.append('as', form.elements.as.value);
+  }
   try {
     const summary = await busy($('button[type="submit"]', form),
       () => api('POST', `/projects/${pid}/items/import`, { form: data, quiet: true }));
