@@ -162,18 +162,22 @@ def validate_answers(spec: dict, answers: Any, ctx: AnswerContext = NO_CONTEXT) 
     return clean
 
 
-def validate_gold(spec: dict, gold: Any, where: str, ctx: AnswerContext = NO_CONTEXT) -> dict:
-    """Validate known answers for a gold item: any subset of the questions, each valid for its type."""
-    if not isinstance(gold, dict) or not gold:
-        raise Invalid(f"{where}: gold must be an object mapping question names to answers", where=where)
+def _answer_subset(spec: dict, answers: Any, where: str, what: str):
+    """(name, config, path, value) of each answer in a mapping that may answer any subset of the questions."""
+    if not isinstance(answers, dict) or not answers:
+        raise Invalid(f"{where}: {what} must be an object mapping question names to answers", where=where)
     configs = {c.name: c for c in question_configs(spec)}
-    clean = {}
-    for name, value in gold.items():
+    for name, value in answers.items():
         path = f"{where}.{name}"
         if name not in configs:
             raise Invalid(f"{path}: no such question in this project", where=path)
-        clean[name] = get_type(configs[name].type, path).validate(configs[name], value, path, ctx)
-    return clean
+        yield name, configs[name], path, value
+
+
+def validate_gold(spec: dict, gold: Any, where: str, ctx: AnswerContext = NO_CONTEXT) -> dict:
+    """Validate known answers for a gold item: any subset of the questions, each valid for its type."""
+    return {name: get_type(config.type, path).validate(config, value, path, ctx)
+            for name, config, path, value in _answer_subset(spec, gold, where, "gold")}
 
 
 def validate_predictions(spec: dict, predictions: Any, where: str, ctx: AnswerContext = NO_CONTEXT) -> dict:
@@ -182,14 +186,8 @@ def validate_predictions(spec: dict, predictions: Any, where: str, ctx: AnswerCo
     A value may carry a model score as {"value": answer, "score": 0.93}; the stored form always has both
     keys (score None when not given). Annotators see them as suggestions to accept or edit.
     """
-    if not isinstance(predictions, dict) or not predictions:
-        raise Invalid(f"{where}: predictions must be an object mapping question names to answers", where=where)
-    configs = {c.name: c for c in question_configs(spec)}
     clean = {}
-    for name, value in predictions.items():
-        path = f"{where}.{name}"
-        if name not in configs:
-            raise Invalid(f"{path}: no such question in this project", where=path)
+    for name, config, path, value in _answer_subset(spec, predictions, where, "predictions"):
         score = None
         if isinstance(value, dict) and set(value) <= {"value", "score"} and "value" in value:
             score = value.get("score")
@@ -197,6 +195,5 @@ def validate_predictions(spec: dict, predictions: Any, where: str, ctx: AnswerCo
                                       or not 0 <= score <= 1):
                 raise Invalid(f"{path}.score: a score must be a number from 0 to 1", where=f"{path}.score")
             value = value["value"]
-        clean[name] = {"value": get_type(configs[name].type, path).validate(configs[name], value, path, ctx),
-                       "score": score}
+        clean[name] = {"value": get_type(config.type, path).validate(config, value, path, ctx), "score": score}
     return clean

@@ -1,6 +1,7 @@
 // What the video editors (tracks and segments) share: ids, box geometry, neighbouring frames, tool buttons
 // and the model-suggestion box.
 import { h } from '../ui.js';
+import { attributeEditor } from './attributes.js';
 import { t, fmtPercent } from '../i18n.js';
 
 /** A JSON copy (answers are plain JSON). */
@@ -104,4 +105,23 @@ export function isToolKey(event, letter, claimed) {
 /** How a tool key is shown: "C", or "Shift+C" when a label has the letter. */
 export function toolKeyText(letter, claimed) {
   return claimed.has(letter) ? `Shift+${letter.toUpperCase()}` : letter.toUpperCase();
+}
+
+/** Show the attribute editor of `object` (or nothing) in `box`; edits go into object.attributes, then onChange(). */
+export function paintObjectAttributes(box, question, object, onChange, { readOnly, testid }) {
+  box.replaceChildren();
+  if (!object) return;
+  const editor = attributeEditor(question, object.label, object.attributes, (next) => {
+    object.attributes = next;
+    onChange();
+  }, { readOnly, testid });
+  if (editor) box.append(editor);
+}
+
+/** Mark the active label's button pressed (and disable them all when read-only). */
+export function paintLabelButtons(buttons, activeLabel, readOnly) {
+  for (const [key, button] of buttons) {
+    button.setAttribute('aria-pressed', String(key === activeLabel));
+    button.disabled = readOnly;
+  }
 }

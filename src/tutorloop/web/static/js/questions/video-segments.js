@@ -10,11 +10,12 @@
 // Segments of one label that overlap are joined; other labels may overlap only when the question allows it.
 import { h } from '../ui.js';
 import { t, fmtNumber } from '../i18n.js';
-import { attributeEditor, attributesFor } from './attributes.js';
+import { attributesFor } from './attributes.js';
 import { hotkeyMap, labelsOf, renderChoices } from './choices.js';
 import { UndoStack } from './undo.js';
 import {
   clone, isToolKey, labelKeys, neighbourFrame, nextId, suggestionBox, suggestionOf, toolButton, toolKeyText,
+  paintLabelButtons, paintObjectAttributes,
 } from './video-edit.js';
 import { clock, playerFor, svg } from './video-player.js';
 
@@ -224,21 +225,11 @@ export function render(container, question, value, onChange, ctx) {
   }
 
   function paintAttributes() {
-    attrs.replaceChildren();
-    const current = find(selected);
-    if (!current) return;
-    const editor = attributeEditor(question, current.label, current.attributes, (next) => {
-      current.attributes = next;
-      changed();
-    }, { readOnly, testid: `segment-attributes-${question.name}` });
-    if (editor) attrs.append(editor);
+    paintObjectAttributes(attrs, question, find(selected), changed, { readOnly, testid: `segment-attributes-${question.name}` });
   }
 
   function paintLabels() {
-    for (const [key, button] of buttons) {
-      button.setAttribute('aria-pressed', String(key === activeLabel));
-      button.disabled = readOnly;
-    }
+    paintLabelButtons(buttons, activeLabel, readOnly);
   }
 
   function paintAll() {

@@ -9,12 +9,13 @@
 // and play (video-player.js). A tool letter given to a label stays the label's; the tool then takes Shift+letter.
 import { h } from '../ui.js';
 import { t, fmtNumber } from '../i18n.js';
-import { attributeEditor, attributesFor } from './attributes.js';
+import { attributesFor } from './attributes.js';
 import { hotkeyMap, labelsOf, renderChoices } from './choices.js';
 import { UndoStack } from './undo.js';
 import { playerFor, svg } from './video-player.js';
 import {
   clampBox, clone, dragBox, isToolKey, labelKeys, neighbourFrame, nextId, suggestionBox, suggestionOf, toolButton, toolKeyText,
+  paintLabelButtons, paintObjectAttributes,
 } from './video-edit.js';
 import { boxAt, keyframeIndex, visibleRuns, withKeyframe } from './video-interpolate.js';
 
@@ -339,21 +340,11 @@ export function render(container, question, value, onChange, ctx) {
   }
 
   function paintAttributes() {
-    attrs.replaceChildren();
-    const track = find(selected);
-    if (!track) return;
-    const editor = attributeEditor(question, track.label, track.attributes, (next) => {
-      track.attributes = next;
-      changed();
-    }, { readOnly, testid: `track-attributes-${question.name}` });
-    if (editor) attrs.append(editor);
+    paintObjectAttributes(attrs, question, find(selected), changed, { readOnly, testid: `track-attributes-${question.name}` });
   }
 
   function paintLabels() {
-    for (const [key, button] of buttons) {
-      button.setAttribute('aria-pressed', String(key === activeLabel));
-      button.disabled = readOnly;
-    }
+    paintLabelButtons(buttons, activeLabel, readOnly);
   }
 
   function paintAll() {
