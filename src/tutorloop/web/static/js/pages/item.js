@@ -124,7 +124,9 @@ function goldQuestion(q) {
   select.value = agreed !== null ? 'consensus' : 'skip';
   const box = h('div', { class: 'gold-choice', hidden: true, dataset: { role: 'gold-choice' } });
   const module = registry[q.type];
-  const widget = module ? module.render(box, q, agreed, () => {}) : null;
+  // Object questions draw their surface (the text, the picture, the video) inside the gold box here.
+  const ctx = { item, spec: project.spec, pid, readOnly: false, prediction: null, fieldSlot: () => null };
+  const widget = module ? module.render(box, q, agreed, () => {}, ctx) : null;
   const error = h('p', { class: 'question-error', role: 'alert', hidden: true, dir: 'auto' });
   const element = h('div', { class: 'gold-q', testid: `gold-question-${q.name}`, dataset: { question: q.name } },
     h('label', { class: 'field' }, h('span', { class: 'field-label', dir: 'auto' }, q.prompt || q.name), select), box, error);
