@@ -85,10 +85,15 @@ def run_label_studio_ui(args, work: Path, *, make_boxes, make_text, make_image_p
                 page.fill("input[name=password]", PASSWORD)
                 page.press("input[name=password]", "Enter")
                 page.wait_for_url(lambda url: "/user/login" not in url, timeout=60_000)
-                result = measure(page, url=f"{ls.base_url}/projects/{projects[kind]}/data?labeling=1",
-                                 probe=PROBE, minimum=minimum, switches=args.switches, switch_key="Control+Space")
-                log(f"Label Studio {kind}: TTI {result['tti_ms']:.0f} ms, switch {result['switch_ms']:.0f} ms "
-                    f"({result['shapes_seen']} regions)")
+                try:
+                    result = measure(page, url=f"{ls.base_url}/projects/{projects[kind]}/data?labeling=1",
+                                     probe=PROBE, minimum=minimum, switches=args.switches,
+                                     switch_key="Control+Space", timeout_s=args.timeout)
+                    log(f"Label Studio {kind}: TTI {result['tti_ms']:.0f} ms, switch {result['switch_ms']:.0f} ms "
+                        f"({result['shapes_seen']} regions)")
+                except BenchError as exc:  # reported with the figures: a stuck page is a result too
+                    result = {"tti_ms": None, "switch_ms": None, "error": str(exc)}
+                    log(f"Label Studio {kind}: {exc}")
                 out[kind] = result
                 context.close()
             return out

@@ -103,20 +103,35 @@ def make_image_png() -> bytes:
 
 READY_JS = """
 async ([probeSource, previous, minimum]) => {
-  const probe = new Function(probeSource);
-  const deadline = performance.now() + 180000;
-  while (performance.now() < deadline) {
-    let seen = null;
-    try { seen = probe(); } catch (e) { seen = null; }
-    if (seen && seen.ref && seen.ref !== previous && seen.count >= minimum) {
-      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-      return { at: performance.now(), ref: seen.ref, count: seen.count };
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error('not ready within 180 s');
+  const seen = new Function(probeSource)();
+  if (!(seen && seen.ref && seen.ref !== previous && seen.count >= minimum)) return null;
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  return { at: performance.now(), ref: seen.ref, count: seen.count };
 }
 """
+WAIT_JS = """
+([probeSource, previous, minimum]) => {
+  try {
+    const seen = new Function(probeSource)();
+    return Boolean(seen && seen.ref && seen.ref !== previous && seen.count >= minimum);
+  } catch (e) { return false; }
+}
+"""
+
+
+def wait_ready(page, probe: str, previous: str, minimum: int, timeout_s: float) -> dict:
+    """Wait (Playwright keeps the time, so a page whose main thread is stuck still times out) until the
+    page shows a new item with all its shapes; then two painted frames; {at, ref, count}."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(WAIT_JS, arg=[probe, previous, minimum], polling=10, timeout=timeout_s * 1000)
+    except PlaywrightTimeout as exc:
+        raise BenchError(f"the item was not shown with its {minimum} shapes within {timeout_s:.0f} s") from exc
+    ready = page.evaluate(READY_JS, [probe, previous, minimum])
+    if ready is None:
+        raise BenchError("the page changed again while being measured")
+    return ready
 
 
 def dom_probe(ref_selector: str, count_selector: str) -> str:
@@ -126,17 +141,18 @@ def dom_probe(ref_selector: str, count_selector: str) -> str:
             f" count: document.querySelectorAll({json.dumps(count_selector)}).length }};")
 
 
-def measure(page, *, url: str, probe: str, minimum: int, switches: int, switch_key: str) -> dict:
+def measure(page, *, url: str, probe: str, minimum: int, switches: int, switch_key: str,
+            timeout_s: float = 180) -> dict:
     """TTI of `url` and the median time of `switches` switches to the next item (a key press each)."""
     page.goto(url, wait_until="commit")
-    ready = page.evaluate(READY_JS, [probe, "", minimum])
+    ready = wait_ready(page, probe, "", minimum, timeout_s)
     tti = ready["at"]  # performance.now() counts from the start of this navigation
     times = []
     previous = ready["ref"]
     for _ in range(switches):
         t0 = page.evaluate("() => performance.now()")
         page.keyboard.press(switch_key)
-        ready = page.evaluate(READY_JS, [probe, previous, minimum])
+        ready = wait_ready(page, probe, previous, minimum, timeout_s)
         times.append(ready["at"] - t0)
         previous = ready["ref"]
     return {"tti_ms": round(tti, 1), "switch_ms": round(statistics.median(times), 1) if times else None,
@@ -249,7 +265,7 @@ def bench_tutorloop(args, work: Path) -> dict:
                 page = context.new_page()
                 result = measure(page, url=f"{system.base}/projects/{pid}/annotate",
                                  probe=dom_probe("[data-testid='item-ref']", count),
-                                 minimum=minimum, switches=args.switches, switch_key="s")
+                                 minimum=minimum, switches=args.switches, switch_key="s", timeout_s=args.timeout)
                 log(f"tutorloop {kind}: TTI {result['tti_ms']:.0f} ms, switch {result['switch_ms']:.0f} ms "
                     f"({result['shapes_seen']} shapes in the page)")
                 out[kind] = result
@@ -292,6 +308,8 @@ def report(ours: dict, theirs: dict | None, errors: dict) -> dict:
         other = theirs[kind][key] if theirs and kind in theirs else None
         if theirs is not None:
             final[f"label_studio_{kind}_{key}"] = other
+            if theirs.get(kind, {}).get("error"):
+                errors[f"label_studio_{kind}"] = theirs[kind]["error"]
             final[f"ratio_{kind}_{key.removesuffix('_ms')}"] = _ratio(other, mine)
         print(f"{title:<14}{mine:>10.0f}ms{(f'{other:.0f}ms' if other else '–'):>15}"
               f"{(_ratio(other, mine) or '–')!s:>8}")
@@ -306,6 +324,7 @@ def parse_args(argv=None):
     p.add_argument("--chars", type=int, default=50_000)
     p.add_argument("--spans", type=int, default=2000)
     p.add_argument("--switches", type=int, default=7)
+    p.add_argument("--timeout", type=float, default=180, help="seconds a page may take to show one item")
     p.add_argument("--python", default=sys.executable, help="the Python that has tutorloop installed")
     p.add_argument("--skip-label-studio", action="store_true")
     p.add_argument("--label-studio-venv", default=str(REPO / "bench" / ".venv-labelstudio"))
