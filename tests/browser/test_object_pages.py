@@ -104,7 +104,7 @@ def test_review_draws_the_answer_and_a_correction_keeps_it(page, server, sign_in
     card.locator("[data-field-slot='image'] svg [data-kind='object']").first.wait_for(state="attached")
     card.get_by_test_id("correct").click()
     card.get_by_test_id("correct-save").click()
-    card.get_by_test_id("review-decision").wait_for(state="visible")
+    page.get_by_test_id("toast-ok").first.wait_for(state="visible")
     stored = server.api("rev1")("GET", f"/annotations/{objects_project['annotation']['id']}")
     assert stored["status"] == "corrected"
     corrected = stored["review"]["corrected_answers"]
