@@ -128,12 +128,12 @@ def split_record(record: RawRecord, fields: dict[str, str], csv_mode: bool) -> t
         meta = {**values, **meta}
     if csv_mode:
         for name, ftype in fields.items():
-            if ftype == "chat" and isinstance(data.get(name), str) and data[name]:
+            if ftype in ("chat", "responses") and isinstance(data.get(name), str) and data[name]:
                 try:
                     data[name] = json.loads(data[name])
                 except json.JSONDecodeError as exc:
                     where = f"{record.where}.{name}"
-                    raise Invalid(f"{where}: a chat cell must hold the messages as JSON", where=where) from exc
+                    raise Invalid(f"{where}: a {ftype} cell must hold JSON", where=where) from exc
     ext_id = str(ext).strip() if ext is not None and str(ext).strip() else None
     if ext_id is not None and len(ext_id) > 200:
         raise Invalid(f"{record.where}: id is longer than 200 characters", where=f"{record.where}.id")

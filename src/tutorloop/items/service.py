@@ -185,7 +185,7 @@ def rendered_fields(spec: dict, project_id: int, data: dict, *, item_id: int | N
     for field in spec["fields"]:
         name, kind = field["name"], field["type"]
         value = data.get(name)
-        if kind == "chat" and isinstance(value, list):
+        if kind in ("chat", "responses") and isinstance(value, list):
             out[name] = [render_markdown(m.get("content", "")) if isinstance(m, dict) else "" for m in value]
             continue
         if not isinstance(value, str) or not value:

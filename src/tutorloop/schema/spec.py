@@ -23,7 +23,7 @@ class FieldSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-    type: Literal["text", "image", "video", "chat"]
+    type: Literal["text", "image", "video", "chat", "responses"]
     label: str = ""
     format: Literal["plain", "markdown"] = "plain"
     required: bool = True
@@ -124,6 +124,28 @@ def _check_chat(value: Any, where: str) -> None:
                           where=f"{where}.{i}.role")
 
 
+MAX_RESPONSES = 10
+
+
+def _check_responses(value: Any, where: str) -> None:
+    """Candidate responses to the last turn of a chat: 1–10 of {"id", "model", "content"}, unique ids."""
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_RESPONSES:
+        raise Invalid(f"{where}: responses must be a list of 1 to {MAX_RESPONSES} candidate responses", where=where)
+    seen = set()
+    for i, response in enumerate(value):
+        path = f"{where}.{i}"
+        if not isinstance(response, dict) or not isinstance(response.get("content"), str):
+            raise Invalid(f"{path}: a response needs a text 'content'", where=path)
+        rid = response.get("id")
+        if not isinstance(rid, str) or not rid or len(rid) > 64:
+            raise Invalid(f"{path}.id: a response needs an 'id' (a string of 1–64 characters)", where=f"{path}.id")
+        if rid in seen:
+            raise Invalid(f"{path}.id: id {rid!r} is used twice", where=f"{path}.id")
+        seen.add(rid)
+        if not isinstance(response.get("model", ""), str):
+            raise Invalid(f"{path}.model: the model name must be a string", where=f"{path}.model")
+
+
 def validate_item_data(spec: dict, data: dict, where: str) -> None:
     """Check that an item has every required field in the right shape."""
     for field in spec["fields"]:
@@ -137,6 +159,8 @@ def validate_item_data(spec: dict, data: dict, where: str) -> None:
             raise Invalid(f"{path}: expected a string", where=path)
         if field["type"] == "chat":
             _check_chat(value, path)
+        if field["type"] == "responses":
+            _check_responses(value, path)
 
 
 def validate_answers(spec: dict, answers: Any, ctx: AnswerContext = NO_CONTEXT) -> dict:

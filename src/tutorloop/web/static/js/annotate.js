@@ -4,7 +4,7 @@ import { get, post, put } from './api.js';
 import { ActiveTimer, DraftStore } from './draft.js';
 import { annotatedFields, renderFields } from './fields.js';
 import { fmtNumber, fmtPercent, fmtTimeOrDate, t } from './i18n.js';
-import { renderQuestion } from './questions/index.js';
+import { registry, renderQuestion } from './questions/index.js';
 import { History } from './history.js';
 import { $, busy, isTyping, on, page, setBar, toast, uuid } from './ui.js';
 
@@ -56,7 +56,7 @@ function showItem(item, { annotation = null } = {}) {
   el('item-ref').textContent = item.external_id || `#${item.id}`;
   const link = el('item-link');
   link.href = `/projects/${pid}/items/${item.id}`;
-  state.slots = renderFields(el('fields'), state.project.spec.fields, item, annotatedFields(state.project.spec));
+  state.slots = renderFields(el('fields'), state.project.spec.fields, item, annotatedFields(state.project.spec, registry));
 
   const note = el('review-note');
   const review = annotation && annotation.review;

@@ -2,6 +2,8 @@
 // use the HTML the server rendered and sanitised (item.rendered[name]); nothing else becomes HTML.
 import { h } from './ui.js';
 import { t } from './i18n.js';
+import { shownResponses } from './responses.js';
+import { page } from './ui.js';
 
 const ROLE_KEYS = { user: 'chat.user', assistant: 'chat.assistant', system: 'chat.system', tool: 'chat.tool' };
 
@@ -73,7 +75,30 @@ function videoField(field, value, item) {
   return video;
 }
 
-export const fieldRenderers = { text: textField, image: imageField, video: videoField, chat: chatField };
+/** Candidate responses side by side, in this person's shuffled order, each with its letter and model. */
+function responsesField(field, value, item) {
+  const shown = shownResponses(item, field.name, page.user ? page.user.id : 0);
+  const grid = h('div', { class: `responses responses-${Math.min(shown.length, 3)}`, testid: `responses-${field.name}` });
+  for (const response of shown) {
+    const body = h('div', { class: 'response-content', dir: 'auto' });
+    if (typeof response.html === 'string') {
+      body.classList.add('markdown');
+      body.innerHTML = response.html; // server-rendered Markdown, raw HTML disabled, links sanitised
+    } else {
+      body.textContent = response.content ?? '';
+    }
+    grid.append(h('article', { class: 'response-card', dataset: { responseId: response.id, letter: response.letter } },
+      h('header', { class: 'response-head' }, h('span', { class: 'response-letter' }, response.letter),
+        h('span', { class: 'muted small', dir: 'auto' }, response.model || '')),
+      body));
+  }
+  if (!shown.length) grid.append(h('p', { class: 'muted' }, t('field.empty')));
+  return grid;
+}
+
+export const fieldRenderers = {
+  text: textField, image: imageField, video: videoField, chat: chatField, responses: responsesField,
+};
 
 /**
  * Render every field of `spec.fields` for `item` into `container` (replacing what was there).
@@ -104,7 +129,12 @@ export function renderFields(container, fields, item, annotated = new Set()) {
   return slots;
 }
 
-/** The fields that some question draws on (question.field), so renderFields leaves them a slot. */
-export function annotatedFields(spec) {
-  return new Set(((spec && spec.questions) || []).map((q) => q.field).filter(Boolean));
+/**
+ * The fields that some question draws its surface on (question.field, for types whose module says
+ * `surface = true`), so renderFields leaves them a slot. `registry` maps question types to modules.
+ */
+export function annotatedFields(spec, registry = {}) {
+  return new Set(((spec && spec.questions) || [])
+    .filter((q) => q.field && registry[q.type] && registry[q.type].surface)
+    .map((q) => q.field));
 }

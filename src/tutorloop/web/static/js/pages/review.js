@@ -3,7 +3,7 @@ import { get, post } from '../api.js';
 import { answersList, statusBadge } from '../answers.js';
 import { annotatedFields, renderFields } from '../fields.js';
 import { fmtDate, fmtNumber, fmtSeconds, t } from '../i18n.js';
-import { renderQuestion } from '../questions/index.js';
+import { registry, renderQuestion } from '../questions/index.js';
 import { $, $$, busy, h, isTyping, on, page, toast } from '../ui.js';
 
 const pid = page.pid;
@@ -70,7 +70,7 @@ function card(annotation) {
     .then((item) => {
       const entry = cards.get(annotation.id);
       entry.item = item;
-      entry.slots = renderFields(fields, project.spec.fields, item, annotatedFields(project.spec));
+      entry.slots = renderFields(fields, project.spec.fields, item, annotatedFields(project.spec, registry));
       showReadOnly(entry, annotation.review?.corrected_answers || annotation.answers || {});
       if (item.external_id) $('[data-role="item-ref"]', element).textContent = t('review.item', { id: item.external_id });
     })

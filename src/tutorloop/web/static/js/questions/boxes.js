@@ -5,6 +5,9 @@
 import { svg } from './image-canvas.js';
 import { clamp, round2, shapeEditor, summarize } from './image-shapes.js';
 
+/** Draws its work surface on the field it annotates (the page leaves that field a slot). */
+export const surface = true;
+
 const NOUN = { one: 'image.boxes_one', many: 'image.boxes_many' };
 const HANDLES = [[-1, -1], [0, -1], [1, -1], [1, 0], [1, 1], [0, 1], [-1, 1], [-1, 0]];
 const RESIZE_CURSORS = ['nwse-resize', 'ns-resize', 'nesw-resize', 'ew-resize', 'nwse-resize', 'ns-resize', 'nesw-resize', 'ew-resize'];

@@ -22,6 +22,13 @@ import * as keypoints from './keypoints.js';
 import * as masks from './masks.js';
 import * as videoTracks from './video-tracks.js';
 import * as videoSegments from './video-segments.js';
+import * as pairwise from './pairwise.js';
+import * as ranking from './ranking.js';
+import * as rubric from './rubric.js';
+import * as flags from './flags.js';
+import * as write from './write.js';
+import * as rewrite from './rewrite.js';
+import * as errorSpans from './error-spans.js';
 
 export const registry = {
   single_label: singleLabel,
@@ -35,6 +42,13 @@ export const registry = {
   masks,
   video_tracks: videoTracks,
   video_segments: videoSegments,
+  pairwise,
+  ranking,
+  rubric,
+  flags,
+  write,
+  rewrite,
+  error_spans: errorSpans,
 };
 
 /** A short text for an answer of a structured type ("3 spans: PER ×2, LOC"), or null for plain types. */

@@ -9,6 +9,9 @@ import { clamp, round2, shapeEditor, summarize } from './image-shapes.js';
 import { t } from '../i18n.js';
 import { h } from '../ui.js';
 
+/** Draws its work surface on the field it annotates (the page leaves that field a slot). */
+export const surface = true;
+
 const NOUN = { one: 'image.keypoints_one', many: 'image.keypoints_many' };
 const state = new WeakMap(); // editor → {draft: {obj, next, added, last} | null, point: {id, index} | null}
 const STATE_TEXT = { 0: 'image.keypoint_missing', 1: 'image.keypoint_occluded', 2: 'image.keypoint_visible' };

@@ -8,6 +8,9 @@ import { shapeEditor, summarize } from './image-shapes.js';
 import { t } from '../i18n.js';
 import { h } from '../ui.js';
 
+/** Draws its work surface on the field it annotates (the page leaves that field a slot). */
+export const surface = true;
+
 const NOUN = { one: 'image.masks_one', many: 'image.masks_many' };
 const DEFAULT_SIZES = [4, 8, 16, 32, 64];
 const stores = new WeakMap(); // editor → {canvases: Map(key → entry), eraser, size, cursor}

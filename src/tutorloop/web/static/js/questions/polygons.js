@@ -7,6 +7,9 @@ import { clamp, round2, shapeEditor, summarize } from './image-shapes.js';
 import { t } from '../i18n.js';
 import { h } from '../ui.js';
 
+/** Draws its work surface on the field it annotates (the page leaves that field a slot). */
+export const surface = true;
+
 const NOUN = { one: 'image.polygons_one', many: 'image.polygons_many' };
 const drafts = new WeakMap(); // editor → {points, cursor, line, dots}
 

@@ -18,6 +18,9 @@ import { TextSurface } from './spans-surface.js';
 import { snapSelection, stepBoundary } from './text-offsets.js';
 import { UndoStack } from './undo.js';
 
+/** Draws its work surface on the field it annotates (the page leaves that field a slot). */
+export const surface = true;
+
 const PENDING = '#1f6f8b';
 
 /** Entry keys: 's:<span id>' for a span, 'p:<suggestion id>' for a suggestion. */

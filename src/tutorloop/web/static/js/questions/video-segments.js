@@ -19,6 +19,9 @@ import {
 } from './video-edit.js';
 import { clock, playerFor, svg } from './video-player.js';
 
+/** Draws its work surface on the field it annotates (the page leaves that field a slot). */
+export const surface = true;
+
 const EDGE_PX = 6;
 
 /** "3 segments". */

@@ -19,6 +19,9 @@ import {
 } from './video-edit.js';
 import { boxAt, keyframeIndex, visibleRuns, withKeyframe } from './video-interpolate.js';
 
+/** Draws its work surface on the field it annotates (the page leaves that field a slot). */
+export const surface = true;
+
 const MIN_SIZE = 2; // video pixels: a smaller drag is a click
 const HANDLE_PX = 7;
 
