@@ -1,6 +1,16 @@
 """Question types; importing this package fills the registry."""
 
-from tutorloop.schema.questions import choices, free_text, rating, shapes, spans, video  # noqa: F401
+from tutorloop.schema.questions import (  # noqa: F401
+    choices,
+    edits,
+    free_text,
+    preference,
+    rating,
+    rubric,
+    shapes,
+    spans,
+    video,
+)
 from tutorloop.schema.questions.base import (
     NO_CONTEXT,
     REGISTRY,

@@ -1,0 +1,1 @@
+"""Question types: edits (being written)."""

@@ -1,0 +1,1 @@
+"""Question types: preference (being written)."""

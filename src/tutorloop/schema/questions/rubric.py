@@ -1,0 +1,1 @@
+"""Question types: rubric (being written)."""
