@@ -162,6 +162,22 @@ def agreement_summary(rows: list[tuple[int, int, Any]], *, kind: str) -> dict:
     return out
 
 
+CHAT_SUMMARIES = ("pairwise", "rubric")
+
+
+def _chat_summary(session, config, rows: list[tuple[int, int, Any]]) -> dict:
+    """Preference or rubric figures of one chat-tutoring question (see consensus/preference.py)."""
+    from tutorloop.consensus.preference import pairwise_summary, rubric_summary
+
+    if config.type == "rubric":
+        return rubric_summary(config, rows)
+    ids = sorted({r[0] for r in rows})
+    items = {}
+    for start in range(0, len(ids), 900):
+        items.update(session.execute(select(Item.id, Item.data).where(Item.id.in_(ids[start:start + 900]))).all())
+    return pairwise_summary(config, rows, items)
+
+
 def compute_refit(session, *, project_id: int) -> dict:
     """Fit every question of a project from all its labels (reads only; no write lock is held)."""
     project = session.get(Project, project_id)
@@ -195,6 +211,8 @@ def compute_refit(session, *, project_id: int) -> dict:
             fit = {"project_id": project_id, "question": config.name, "method": method, "classes": [],
                    "prior": [], "labels_seen": len(rows_in), "details": {"agreement": agreement},
                    "fitted_at": utcnow()}
+        if rows_in and config.type in CHAT_SUMMARIES:
+            fit["details"][config.type] = _chat_summary(session, config, rows_in)
         out["consensus"] += rows
         out["fits"].append(fit)
         out["summary"][config.name] = {"labels": len(rows_in), "items": len(rows), "method": fit["method"]}

@@ -61,6 +61,7 @@ def quality_report(session, *, actor: Principal, project_id: int) -> dict:
             "method": fit.method if fit else None, "fitted_at": fit.fitted_at if fit else None,
             "labels_seen": fit.labels_seen if fit else 0, "classes": fit.classes if fit else [],
             "agreement": details.get("agreement", {}), "people": people, "suspects": suspects,
+            "preference": details.get("pairwise"), "rubric": details.get("rubric"),
             "lowest_confidence": [{"item_id": r.item_id, "external_id": r.external_id, "value": r.value,
                                    "confidence": r.confidence, "n_labels": r.n_labels} for r in lowest],
         })

@@ -17,6 +17,8 @@ const TYPE_KEYS = {
   single_label: 'qtype.single_label', multi_label: 'qtype.multi_label', rating: 'qtype.rating', free_text: 'qtype.free_text',
   spans: 'qtype.spans', boxes: 'qtype.boxes', polygons: 'qtype.polygons', keypoints: 'qtype.keypoints', masks: 'qtype.masks',
   video_segments: 'qtype.video_segments', video_tracks: 'qtype.video_tracks',
+  pairwise: 'qtype.pairwise', ranking: 'qtype.ranking', rubric: 'qtype.rubric', flags: 'qtype.flags',
+  write: 'qtype.write', rewrite: 'qtype.rewrite', error_spans: 'qtype.error_spans',
 };
 const AGREEMENT = { // key → [catalog key, kind], in the order shown
   percent: ['agreement.percent', 'pct'], fleiss_kappa: ['agreement.fleiss_kappa', 'coef'],
@@ -174,6 +176,42 @@ function suspectsBlock(q) {
       h('td', { class: 'num' }, share(r.probability))]);
 }
 
+/** Pairwise preferences: agreement with/without ties, position bias, Bradley–Terry strengths per model. */
+function preferenceBlock(q) {
+  const pref = q.preference;
+  if (!pref || !pref.comparisons) return null;
+  const bias = pref.position_bias;
+  const stats = h('dl', { class: 'stats stats-compact', testid: 'preference-stats' },
+    h('div', {}, h('dt', {}, t('chatq.pref_with_ties')), h('dd', {}, pref.agreement_with_ties === null ? '–' : pct(pref.agreement_with_ties))),
+    h('div', {}, h('dt', {}, t('chatq.pref_without_ties')), h('dd', {}, pref.agreement_without_ties === null ? '–' : pct(pref.agreement_without_ties))),
+    bias ? h('div', { testid: 'position-bias' }, h('dt', {}, t('chatq.pref_left_wins')),
+      h('dd', { title: t('chatq.pref_left_wins_help') }, bias.share_left_wins === null ? '–'
+        : `${pct(bias.share_left_wins)} (${pct(bias.ci[0])}–${pct(bias.ci[1])})`)) : null,
+    h('div', {}, h('dt', {}, t('chatq.pref_comparisons')), h('dd', {}, fmtNumber(pref.comparisons))));
+  const models = pref.bt_models || [];
+  const table = models.length ? h('table', { class: 'table', testid: 'model-strengths' },
+    h('thead', {}, h('tr', {}, h('th', {}, t('chatq.pref_model')), h('th', { class: 'num' }, t('chatq.pref_strength')),
+      h('th', { class: 'num' }, t('chatq.pref_wins')), h('th', { class: 'num' }, t('chatq.pref_losses')), h('th', { class: 'num' }, t('chatq.pref_ties')))),
+    h('tbody', {}, models.map((m) => h('tr', {}, h('td', { dir: 'auto' }, m.name),
+      h('td', { class: 'num' }, m.score === null ? '–' : `${coef(m.score)} ± ${m.se === null ? '–' : coef(m.se)}`),
+      h('td', { class: 'num' }, fmtNumber(m.wins)), h('td', { class: 'num' }, fmtNumber(m.losses)), h('td', { class: 'num' }, fmtNumber(m.ties)))))) : null;
+  return h('div', { class: 'quality-block', testid: 'preference' }, h('h3', {}, t('chatq.pref_heading')), stats, table);
+}
+
+/** Rubric: Krippendorff's alpha per attribute. */
+function rubricBlock(q) {
+  const rubric = q.rubric;
+  if (!rubric || !Object.keys(rubric).length) return null;
+  return h('div', { class: 'quality-block', testid: 'rubric-agreement' }, h('h3', {}, t('chatq.rubric_heading')),
+    h('table', { class: 'table' },
+      h('thead', {}, h('tr', {}, h('th', {}, t('chatq.rubric_attribute')), h('th', { class: 'num' }, t('agreement.alpha_ordinal')),
+        h('th', { class: 'num' }, t('agreement.alpha_interval')), h('th', { class: 'num' }, t('chatq.rubric_units')))),
+      h('tbody', {}, Object.entries(rubric).map(([name, a]) => h('tr', {}, h('td', { dir: 'auto' }, name),
+        h('td', { class: 'num' }, a.alpha_ordinal === null ? '–' : coef(a.alpha_ordinal)),
+        h('td', { class: 'num' }, a.alpha_interval === null ? '–' : coef(a.alpha_interval)),
+        h('td', { class: 'num' }, fmtNumber(a.units)))))));
+}
+
 function questionSection(q) {
   const people = [...(q.people || [])].sort(byWeakest);
   const meta = hasFit(q) ? t('quality.fit_meta', { method: methodName(q.method), labels: fmtNumber(q.labels_seen), when: fmtRelative(q.fitted_at) }) : '';
@@ -184,6 +222,8 @@ function questionSection(q) {
     hasFit(q) ? null : h('div', { class: 'empty-inline', testid: 'quality-empty' },
       h('strong', {}, t('quality.no_fit_heading')), h('p', { class: 'muted small' }, t(isManager ? 'quality.no_fit_manager' : 'quality.no_fit_body'))),
     agreementBlock(q),
+    preferenceBlock(q),
+    rubricBlock(q),
     people.length ? h('div', { class: 'quality-block' }, h('h3', {}, t('quality.people')), peopleChart(q, people), peopleTable(q, people)) : null,
     confusionBlock(q),
     hasFit(q) ? h('div', { class: 'grid-2 quality-lists' }, lowestBlock(q), q.classes && q.classes.length ? suspectsBlock(q) : null) : null);
