@@ -31,6 +31,7 @@ BODIES = {
     "/api/v1/annotations/{annotation_id}/review": {"decision": "reject", "reason": "walk"},
     "/api/v1/projects/{project_id}/items/{item_id}/comments": {"body": "walk"},
     "/api/v1/projects/{project_id}/items/{item_id}/gold": {"answers": {"sentiment": "positive"}},
+    "/api/v1/projects/{project_id}/generation": {"model": "walk-model", "n_per_item": 1},
 }
 
 
@@ -51,8 +52,17 @@ def target(world):
     owner.post(f"/api/v1/projects/{pid}/items/{item['id']}/comments", json={"body": f"note {MARKER}"})
     world.project(members={"intruder": "annotator", "rival": "manager"}, items=2)
     token_id = owner.get("/api/v1/auth/tokens").json()[0]["id"]
+    from tutorloop.generation.models import GenerationJob
+
+    with world.db.session() as s:
+        job = GenerationJob(project_id=pid, created_by=world.ids["owner"], status="done", model=f"m-{MARKER}",
+                            params={}, total=1, done=1, generated=0, skipped=0, error_count=1, cancel_requested=False,
+                            errors=[{"item_id": item["id"], "external_id": "x1", "status": 500, "message": MARKER}])
+        s.add(job)
+        s.flush()
+        job_id = job.id
     return {"project_id": pid, "item_id": item["id"], "annotation_id": aid, "user_id": world.ids["member"],
-            "token_id": token_id, "path": "x.png", "field": "image"}
+            "token_id": token_id, "job_id": job_id, "path": "x.png", "field": "image"}
 
 
 def operations(app):

@@ -20,7 +20,8 @@ def test_the_demo_sets_up_every_project_with_items_media_and_suggestions(tmp_pat
             for project in projects.values():
                 assert s.scalar(select(func.count()).select_from(Item).where(Item.project_id == project.id)) > 0
             by_type = {q["type"]: p for p in projects.values() for q in p.spec["questions"]}
-            for qtype in ("spans", "boxes", "video_tracks", "video_segments"):
+            for qtype in ("spans", "boxes", "video_tracks", "video_segments", "pairwise", "rubric", "rewrite",
+                          "error_spans", "flags"):
                 assert qtype in by_type, qtype
             video = s.scalars(select(Item).where(Item.project_id == by_type["video_tracks"].id)).first()
             assert video.media["video"]["frames"] == 72 and video.media["video"]["fps"] == 24

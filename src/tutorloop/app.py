@@ -100,6 +100,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     from tutorloop.consensus.refit import RefitScheduler
     from tutorloop.consensus.routes import router as quality
     from tutorloop.exports.routes import router as exports
+    from tutorloop.generation.routes import router as generation
     from tutorloop.items.routes import router as items
     from tutorloop.projects.routes import router as projects
     from tutorloop.queue.routes import router as queue
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.refits = RefitScheduler(app.state.db)
     for router in (accounts, projects, items, queue, annotations, quality, exports, audit):
         app.include_router(router, prefix="/api/v1")
+    app.include_router(generation, prefix="/api/v1")
     app.include_router(media.api_router, prefix="/api/v1")
     app.include_router(media.router)
     app.include_router(web_routes.router)

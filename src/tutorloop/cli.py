@@ -296,9 +296,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import items into a project (all or nothing)")
     imp.add_argument("project", type=int)
     imp.add_argument("file")
-    imp.add_argument("--format", choices=["jsonl", "json", "csv", "coco", "yolo", "voc", "conll", "spacy", "mot"],
+    imp.add_argument("--format", choices=["jsonl", "json", "csv", "coco", "yolo", "voc", "conll", "spacy", "mot",
+                                          "openai_chat", "trl_preference", "prompts", "candidates"],
                      help="jsonl, json or csv items; or pre-annotations (stored as predictions of the project's "
-                          "one question of a type the format carries): coco, yolo, voc, conll, spacy, mot")
+                          "one question of a type the format carries): coco, yolo, voc, conll, spacy, mot; or chats: "
+                          "openai_chat, trl_preference, prompts, candidates")
     imp.add_argument("--question", help="the question an annotation file answers (when several would fit)")
     imp.add_argument("--as", dest="target", choices=["predictions", "gold"], default="predictions",
                      help="store an annotation file's answers as predictions (default) or gold answers")
@@ -321,9 +323,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     exp = sub.add_parser("export", help="export a project's items, annotations and consensus")
     exp.add_argument("project", type=int)
-    exp.add_argument("--format", choices=["jsonl", "csv", "coco", "yolo", "voc", "conll", "spacy", "mot"],
+    exp.add_argument("--format", choices=["jsonl", "csv", "coco", "yolo", "voc", "conll", "spacy", "mot", "sft",
+                                          "prompt_completion", "dpo", "kto", "reward_pairs", "helpsteer",
+                                          "helpsteer_csv", "oasst"],
                      default="jsonl", help="jsonl or csv (everything), or one question's answers: coco, yolo, voc "
-                                           "(image shapes), conll, spacy (text spans), mot (video tracks)")
+                                           "(image shapes), conll, spacy (text spans), mot (video tracks); or chat "
+                                           "training data: sft, prompt_completion, dpo, kto, reward_pairs, "
+                                           "helpsteer, helpsteer_csv, oasst")
     exp.add_argument("--question", help="the question an annotation format holds (when several would fit)")
     exp.add_argument("--source", choices=["consensus", "predictions", "gold", "annotations"], default="consensus",
                      help="whose answers an annotation format holds (default consensus)")

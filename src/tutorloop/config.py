@@ -27,6 +27,16 @@ class Settings(BaseSettings):
         default="", description="Hosts and CIDRs the media fetcher may reach although they are internal.")
     media_fetch_max_mb: int = Field(default=200, ge=1, description="Largest media file fetched from a URL, in MB.")
     media_fetch_timeout: float = Field(default=30.0, gt=0, description="Seconds a whole media fetch may take.")
+    generation_base_url: str = Field(
+        default="", description="OpenAI-compatible API root for candidate generation; empty turns it off.")
+    generation_api_key: str = Field(default="", repr=False, description="Bearer key sent to the generation endpoint.")
+    generation_rate_per_minute: int = Field(
+        default=60, ge=0, description="Most requests per minute to the generation endpoint; 0 = no limit.")
+    generation_timeout: float = Field(default=120.0, gt=0, description="Seconds one generation request may take.")
+    generation_max_retries: int = Field(
+        default=4, ge=0, le=10, description="Retries of a request that met 429, a 5xx or a timeout.")
+    generation_retry_backoff: float = Field(
+        default=2.0, ge=0, description="Seconds before the first retry; doubles each time, at most 60.")
 
     @field_validator("media_fetch_allow")
     @classmethod

@@ -36,6 +36,8 @@ DEMO_PROJECTS = [
     ("ner.yaml", "ner.jsonl"),
     ("detection.yaml", lambda media: make_scene_images(media / "scenes")),
     ("tracking.yaml", lambda media: make_tracking_video(media / "videos")),
+    ("preference.yaml", "preference.jsonl"),
+    ("rubric.yaml", "rubric.jsonl"),
 ]
 
 

@@ -6,12 +6,13 @@ from tutorloop.audit.models import AuditEntry
 from tutorloop.comments.models import Comment
 from tutorloop.consensus.models import Consensus, QualityFit, WorkerSkill
 from tutorloop.db import Base
+from tutorloop.generation.models import GenerationJob
 from tutorloop.items.models import Item
 from tutorloop.projects.models import Membership, Project
 from tutorloop.queue.models import Lease, Skip
 from tutorloop.reviews.models import Review
 
 __all__ = [
-    "Annotation", "ApiToken", "AuditEntry", "AuthSession", "Base", "Comment", "Consensus", "Item", "Lease",
-    "Membership", "Project", "QualityFit", "Review", "Skip", "User", "WorkerSkill",
+    "Annotation", "ApiToken", "AuditEntry", "AuthSession", "Base", "Comment", "Consensus", "GenerationJob", "Item",
+    "Lease", "Membership", "Project", "QualityFit", "Review", "Skip", "User", "WorkerSkill",
 ]

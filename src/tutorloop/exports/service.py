@@ -30,6 +30,7 @@ from tutorloop.annotations.models import COUNTED, Annotation
 from tutorloop.consensus.models import Consensus
 from tutorloop.consensus.service import effective
 from tutorloop.errors import Invalid
+from tutorloop.formats import chat as chat_formats
 from tutorloop.formats.annotations import FORMATS as ANNOTATION_FORMATS
 from tutorloop.formats.annotations import SOURCES, codec, pick_question
 from tutorloop.items.models import Item
@@ -39,7 +40,8 @@ from tutorloop.schema.spec import question_configs
 
 PAGE = 1000
 TABLE_FORMATS = ("jsonl", "csv")
-FORMATS = TABLE_FORMATS + ANNOTATION_FORMATS
+CHAT_FORMATS = chat_formats.EXPORT_FORMATS
+FORMATS = TABLE_FORMATS + ANNOTATION_FORMATS + CHAT_FORMATS
 SPOOL_BYTES = 8 * 1024 * 1024
 
 
@@ -299,9 +301,25 @@ def _as_text(chunks: Iterator[bytes]) -> Iterator[str]:
         yield tail
 
 
+def build_chat_export(session: Session, *, project: Project, fmt: str, source: str = "consensus", **options):
+    """Write a chat training export into a temporary file; Invalid naming the item before anything is sent."""
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115  (handed to the caller)
+    try:
+        records = chat_formats.from_item_records(iter_item_records(session, project=project), source=source)
+        chat_formats.write(fmt, records, out, spec=project.spec, **options)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return out
+
+
 def iter_export(session: Session, *, project: Project, fmt: str, question: str | None = None,
                 source: str = "consensus") -> Iterator[str] | Iterator[bytes]:
     """The export file as chunks: bytes for the zip formats, text for the others."""
+    if fmt in CHAT_FORMATS:
+        options = {"questions": [question]} if question else {}
+        return _as_text(iter_file(build_chat_export(session, project=project, fmt=fmt, source=source, **options)))
     if fmt in ANNOTATION_FORMATS:
         handle, _ = build_annotation_export(session, project=project, fmt=fmt, question=question, source=source)
         if codec(fmt).SUFFIX == ".zip":

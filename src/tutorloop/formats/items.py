@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tutorloop.errors import Invalid
+from tutorloop.formats import chat as chat_formats
 from tutorloop.formats.annotations import FORMATS as ANNOTATION_FORMATS
 
 TEXT_FORMATS = ("jsonl", "json", "csv")
-FORMATS = TEXT_FORMATS + ANNOTATION_FORMATS
+FORMATS = TEXT_FORMATS + ANNOTATION_FORMATS + chat_formats.IMPORT_FORMATS
 ID_KEYS = ("id", "external_id")
 
 
@@ -65,6 +66,13 @@ def read_records(data: bytes, fmt: str, *, session=None, project=None, media_roo
     names the question the file answers (optional when one question fits) and `target` where the answers
     go: "predictions" or "gold".
     """
+    if fmt in chat_formats.IMPORT_FORMATS:
+        if project is None:
+            raise Invalid(f"{fmt} files are imported into a project", where="format")
+        for record in chat_formats.decode(fmt, data, spec=project.spec, question=question,
+                                          answer_as=target if question else None):
+            yield RawRecord(record["where"], chat_formats.item_values(record))
+        return
     if fmt in ANNOTATION_FORMATS:
         if project is None:
             raise Invalid(f"{fmt} files are imported into a project", where="format")

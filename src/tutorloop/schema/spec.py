@@ -98,11 +98,22 @@ def parse_spec(raw: dict) -> dict:
         where = f"spec.questions.{i}.field"
         if target is None:
             candidates = [name for name, ftype in field_types.items() if ftype in wanted]
+            preferred = [name for name in candidates if field_types[name] == wanted[0]]
+            if len(preferred) == 1:
+                candidates = preferred  # a type listing several field types prefers the first (rubric: responses)
             if len(candidates) != 1:
                 raise Invalid(f"{where}: name the {' or '.join(wanted)} field this question annotates", where=where)
             question.field = candidates[0]
         elif field_types.get(target) not in wanted:
             raise Invalid(f"{where}: {target!r} is not a {' or '.join(wanted)} field of this schema", where=where)
+        if hasattr(question, "responses_field"):
+            found = [n for n, ft in field_types.items() if ft == "responses"]
+            where = f"spec.questions.{i}.responses_field"
+            if question.responses_field is None and len(found) == 1:
+                question.responses_field = found[0]
+            elif question.responses_field is not None and question.responses_field not in found:
+                raise Invalid(f"{where}: {question.responses_field!r} is not a responses field of this schema",
+                              where=where)
     out = spec.model_dump()
     out["questions"] = [q.model_dump() for q in questions]
     return out
@@ -125,6 +136,8 @@ def _check_chat(value: Any, where: str) -> None:
 
 
 MAX_RESPONSES = 10
+# Types for which an empty list is a real answer (no labels apply, nothing flagged, no errors found).
+EMPTY_LIST_ANSWERS = ("multi_label", "flags", "error_spans")
 
 
 def _check_responses(value: Any, where: str) -> None:
@@ -178,7 +191,8 @@ def validate_answers(spec: dict, answers: Any, ctx: AnswerContext = NO_CONTEXT) 
     for name, config in configs.items():
         where = f"answers.{name}"
         value = answers.get(name)
-        if value is None or value == "" or (value == [] and config.required and config.type != "multi_label"):
+        empty_list = value == [] and config.required and config.type not in EMPTY_LIST_ANSWERS
+        if value is None or value == "" or empty_list:
             if config.required:
                 raise Invalid(f"{where}: this question is required", where=where)
             continue
