@@ -81,3 +81,23 @@ def test_manager_imports_coco_suggestions_and_downloads_them_as_voc(page, server
     archive = zipfile.ZipFile(io.BytesIO(open(info.value.path(), "rb").read()))
     xml = next(archive.read(n).decode() for n in archive.namelist() if n.endswith(".xml"))
     assert "<xmin>11</xmin>" in xml and "<xmax>40</xmax>" in xml  # VOC is 1-based: x + 1 … x + w
+
+
+def test_chat_projects_offer_the_training_formats_that_fit_each_question(page, server, sign_in):
+    spec = {"name": "chat training export", "fields": [{"name": "chat", "type": "chat"},
+                                                       {"name": "responses", "type": "responses"}],
+            "questions": [{"name": "pref", "type": "pairwise"},
+                          {"name": "scores", "type": "rubric", "attributes": [{"name": "helpfulness"}]}]}
+    pid = server.admin("POST", "/projects", json={"spec": spec})["id"]
+    server.admin("PUT", f"/projects/{pid}/members/{server.users['manager1']}", json={"role": "manager"})
+    sign_in(page, "manager1")
+    page.goto(f"/projects/{pid}")
+    page.get_by_test_id("training-export").wait_for(state="visible")
+    page.get_by_test_id("training-question").select_option("pref")
+    formats = page.get_by_test_id("training-format").locator("option").evaluate_all("os => os.map((o) => o.value)")
+    assert {"dpo", "kto", "reward_pairs", "sft"} <= set(formats) and "coco" not in formats
+    page.get_by_test_id("training-question").select_option("scores")
+    formats = page.get_by_test_id("training-format").locator("option").evaluate_all("os => os.map((o) => o.value)")
+    assert "helpsteer" in formats and "dpo" not in formats
+    href = page.get_by_test_id("training-download").get_attribute("href")
+    assert "question=scores" in href and "format=helpsteer" in href

@@ -67,8 +67,18 @@ const FORMATS = [
   ['conll', 'CoNLL / IOB2', ['spans']],
   ['spacy', 'spaCy JSONL', ['spans']],
   ['mot', 'MOT', ['video_tracks']],
+  ['sft', 'TRL SFT (messages)', ['pairwise', 'ranking', 'rewrite', 'write']],
+  ['prompt_completion', 'Prompt–completion', ['pairwise', 'ranking', 'rewrite', 'write']],
+  ['dpo', 'DPO (prompt, chosen, rejected)', ['pairwise', 'ranking']],
+  ['kto', 'KTO (prompt, completion, label)', ['pairwise', 'ranking']],
+  ['reward_pairs', 'Reward-model pairs', ['pairwise', 'ranking']],
+  ['helpsteer', 'HelpSteer rubric scores (JSONL)', ['rubric']],
+  ['helpsteer_csv', 'HelpSteer rubric scores (CSV)', ['rubric']],
+  ['oasst', 'OpenAssistant message trees', ['pairwise', 'ranking', 'rubric']],
 ];
-const ANNOTATORS_IN = new Set(['coco', 'spacy']); // formats that can carry every person's answer
+const CHAT_EXPORTS = new Set(['sft', 'prompt_completion', 'dpo', 'kto', 'reward_pairs', 'helpsteer', 'helpsteer_csv', 'oasst']);
+// formats that can carry every person's answer
+const ANNOTATORS_IN = new Set(['coco', 'spacy', ...CHAT_EXPORTS]);
 
 function objectQuestions() {
   return (project.spec.questions || []).filter((q) => FORMATS.some(([, , types]) => types.includes(q.type)));
@@ -103,7 +113,7 @@ function refreshTrainingFormats() {
 on(root, 'change', 'form[data-form="training-export"] select', () => refreshTrainingFormats());
 
 on(root, 'change', 'form[data-form="import"] select[name="format"]', (event, select) => {
-  const annotationFormat = FORMATS.some(([value]) => value === select.value);
+  const annotationFormat = FORMATS.some(([value]) => value === select.value && !CHAT_EXPORTS.has(value));
   el('import-question-row', select.form).hidden = !annotationFormat || objectQuestions().length < 2;
   el('import-as-row', select.form).hidden = !annotationFormat;
 });
@@ -184,7 +194,7 @@ on(root, 'submit', 'form[data-form="import"]', async (event, form) => {
   const data = new FormData();
   data.append('file', file);
   if (form.elements.format.value) data.append('format', form.elements.format.value);
-  if (FORMATS.some(([value]) => value === form.elements.format.value)) {
+  if (FORMATS.some(([value]) => value === form.elements.format.value && !CHAT_EXPORTS.has(value))) {
     if (form.elements.question.value) data.append('question', form.elements.question.value);
     data.append('as', form.elements.as.value);
   }
