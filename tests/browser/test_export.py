@@ -101,3 +101,26 @@ def test_chat_projects_offer_the_training_formats_that_fit_each_question(page, s
     assert "helpsteer" in formats and "dpo" not in formats
     href = page.get_by_test_id("training-download").get_attribute("href")
     assert "question=scores" in href and "format=helpsteer" in href
+
+
+def test_managers_of_chat_projects_get_the_generation_card_with_a_clear_error_when_no_endpoint_is_set(
+        page, server, sign_in):
+    spec = {"name": "chat generation", "fields": [{"name": "chat", "type": "chat"},
+                                                  {"name": "responses", "type": "responses", "required": False}],
+            "questions": [{"name": "pref", "type": "pairwise"}]}
+    pid = server.admin("POST", "/projects", json={"spec": spec})["id"]
+    server.admin("PUT", f"/projects/{pid}/members/{server.users['manager1']}", json={"role": "manager"})
+    sign_in(page, "manager1")
+    page.goto(f"/projects/{pid}")
+    card = page.get_by_test_id("generation")
+    card.wait_for(state="visible")
+    assert "No generation jobs yet" in page.get_by_test_id("generation-jobs").inner_text()
+    page.get_by_test_id("generation-model").fill("some-model")
+    page.get_by_test_id("generation-start").click()
+    error = page.get_by_test_id("generation-error")
+    error.wait_for(state="visible")
+    assert "TUTORLOOP_GENERATION_BASE_URL" in error.inner_text() or "endpoint" in error.inner_text().lower()
+    assert server.admin("GET", f"/projects/{pid}/generation") == []
+    page.goto(f"/projects/{server.projects['sentiment']}")  # not a chat project: no card
+    page.get_by_test_id("export-jsonl").wait_for(state="visible")
+    assert not page.get_by_test_id("generation").is_visible()

@@ -39,6 +39,7 @@ async function loadProject() {
     link.href = `/api/v1/projects/${pid}/export?format=${link.dataset.format}`;
   }
   setUpTrainingFormats();
+  setUpGeneration();
   if (isManager) fillSettings();
 }
 
@@ -116,6 +117,64 @@ on(root, 'change', 'form[data-form="import"] select[name="format"]', (event, sel
   const annotationFormat = FORMATS.some(([value]) => value === select.value && !CHAT_EXPORTS.has(value));
   el('import-question-row', select.form).hidden = !annotationFormat || objectQuestions().length < 2;
   el('import-as-row', select.form).hidden = !annotationFormat;
+});
+
+/* ---------- generating candidate responses (chat projects, managers) ---------- */
+
+const LIVE = new Set(['queued', 'running']);
+const JOB_STATUS = {
+  queued: 'generation.status_queued', running: 'generation.status_running', done: 'generation.status_done',
+  failed: 'generation.status_failed', cancelled: 'generation.status_cancelled',
+};
+let generationTimer = null;
+
+function setUpGeneration() {
+  const section = el('generation');
+  const fields = project.spec.fields || [];
+  section.hidden = !(isManager && fields.some((f) => f.type === 'chat'));
+  if (!section.hidden) loadJobs();
+}
+
+async function loadJobs() {
+  clearTimeout(generationTimer);
+  const jobs = await get(`/projects/${pid}/generation`, { quiet: true }).catch(() => []);
+  const rows = jobs.map((job) => h('tr', { testid: 'generation-job', dataset: { jobId: String(job.id), status: job.status } },
+    h('td', { dir: 'ltr' }, job.model),
+    h('td', {}, JOB_STATUS[job.status] ? t(JOB_STATUS[job.status]) : job.status),
+    h('td', {}, h('progress', { max: String(Math.max(job.total, 1)), value: String(job.done) }), ' ',
+      h('span', { class: 'muted small' }, `${fmtNumber(job.done)} / ${fmtNumber(job.total)}`)),
+    h('td', { class: 'num' }, fmtNumber(job.generated)),
+    h('td', { class: 'num', title: (job.errors || []).slice(0, 5).map((e) => `${e.external_id}: ${e.message}`).join('\n') || null },
+      fmtNumber(job.error_count)),
+    h('td', { class: 'actions' }, LIVE.has(job.status)
+      ? h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'cancel-generation', jobId: String(job.id) } }, t('generation.cancel'))
+      : null)));
+  el('generation-rows').replaceChildren(...(rows.length ? rows
+    : [h('tr', {}, h('td', { colspan: 6, class: 'muted' }, t('generation.none')))]));
+  if (jobs.some((job) => LIVE.has(job.status))) generationTimer = setTimeout(loadJobs, 2000);
+}
+
+on(root, 'submit', 'form[data-form="generation"]', async (event, form) => {
+  event.preventDefault();
+  const errorBox = el('error', form);
+  showErrorBox(errorBox, null);
+  const body = {
+    model: form.elements.model.value.trim(), n_per_item: Number(form.elements.n_per_item.value),
+    temperature: Number(form.elements.temperature.value), max_tokens: Number(form.elements.max_tokens.value),
+    only_missing: form.elements.only_missing.checked,
+  };
+  try {
+    await busy($('button[type="submit"]', form), () => post(`/projects/${pid}/generation`, body, { quiet: true }));
+    toast(t('generation.started'));
+    await loadJobs();
+  } catch (err) {
+    showErrorBox(errorBox, err);
+  }
+});
+
+on(root, 'click', '[data-action="cancel-generation"]', async (event, button) => {
+  await busy(button, () => post(`/projects/${pid}/generation/${button.dataset.jobId}/cancel`, {}));
+  await loadJobs();
 });
 
 /* ---------- members ---------- */
