@@ -32,7 +32,7 @@ from tutorloop.schema.questions.base import (
     plurality,
     register,
 )
-from tutorloop.schema.questions.spans import _boundaries_with_text
+from tutorloop.schema.questions.spans import boundaries_with_text
 from tutorloop.schema.questions.structured import ObjectQuestionConfig, check_objects
 
 # Words, runs of white space and single other characters: every character falls in exactly one token, so
@@ -378,7 +378,7 @@ class ErrorSpans(QuestionType):
         out = []
         for n, ((start, end, label), group) in enumerate(zip(consensus, members, strict=True)):
             response, category = label.split("\x1f", 1)
-            start, end, text = _boundaries_with_text(start, end, group)
+            start, end, text = boundaries_with_text(start, end, group)
             error = {"id": f"c{n + 1}", "response": response, "start": start, "end": end, "text": text,
                      "category": category, "severity": plurality([e.get("severity") for e in group])}
             correction = plurality([e["correction"] for e in group if e.get("correction")])

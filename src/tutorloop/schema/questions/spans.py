@@ -279,7 +279,7 @@ class Spans(QuestionType):
                 members[target].append(answer["spans"][row])
         spans = []
         for n, ((start, end, label), group) in enumerate(zip(consensus, members, strict=True)):
-            start, end, text = _boundaries_with_text(start, end, group)
+            start, end, text = boundaries_with_text(start, end, group)
             spans.append({"id": f"c{n + 1}", "start": start, "end": end, "label": label, "text": text,
                           "attributes": _majority_attributes(group)})
         links = consensus_relations([_relation_rows(a) for a in answers], assigned)
@@ -320,7 +320,7 @@ class Spans(QuestionType):
                 and relation_keys(_keys(a), _relation_rows(a)) == relation_keys(_keys(t), _relation_rows(t)))
 
 
-def _boundaries_with_text(start: int, end: int, group: list[dict]) -> tuple[int, int, str]:
+def boundaries_with_text(start: int, end: int, group: list[dict]) -> tuple[int, int, str]:
     """The consensus span's text, read off its members' texts; when they do not cover it (their median
     boundaries fall in a gap), the boundaries of the member closest to it are used instead."""
     chars: dict[int, str] = {}
