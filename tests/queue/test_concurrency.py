@@ -2,6 +2,7 @@
 
 import random
 import threading
+import time
 import uuid
 from collections import Counter
 
@@ -26,7 +27,13 @@ def worker(base, token, pid, rng, results, errors, violations, db, items_needed)
                 return
             item = r.json()["item"]
             if item is None:
-                return
+                # Nothing for me now; but an item someone else holds may still come back (a skip or a
+                # release). Like a person pressing "check again", ask again until no lease is out.
+                with db.session(write=False) as s:
+                    if not s.scalar(select(func.count()).select_from(Lease)):
+                        return
+                time.sleep(0.02)
+                continue
             roll = rng.random()
             if roll < 0.1:
                 c.post(f"/api/v1/projects/{pid}/queue/{item['id']}/skip")
