@@ -365,6 +365,16 @@ class _ShapeType(QuestionType):
     structured = True
     noun: ClassVar[str]
 
+    def validate(self, config: Any, value: Any, where: str, ctx: AnswerContext = NO_CONTEXT) -> Any:
+        """Every object checked by the type's `check_object`, against the image size the server read."""
+        size = image_size(config, ctx)
+        return [self.check_object(config, obj, f"{where}.{i}", size)
+                for i, obj in enumerate(_objects_of(config, value, where, self.noun))]
+
+    def check_object(self, config: Any, obj: dict, path: str, size: tuple[int, int] | None) -> dict:
+        """One object of an answer, normalised, or Invalid naming `path`."""
+        raise NotImplementedError
+
     def similarity(self, config: Any, a: Sequence[dict], b: Sequence[dict]) -> np.ndarray:
         """Pairwise similarity matrix (IoU or OKS) of two object lists."""
         raise NotImplementedError
@@ -429,10 +439,8 @@ class Boxes(_ShapeType):
     component = "boxes"
     noun = "boxes"
 
-    def validate(self, config: BoxesConfig, value: Any, where: str, ctx: AnswerContext = NO_CONTEXT) -> Any:
-        size = image_size(config, ctx)
-        return [_check_box(config, obj, f"{where}.{i}", size)
-                for i, obj in enumerate(_objects_of(config, value, where, self.noun))]
+    def check_object(self, config: BoxesConfig, obj: dict, path: str, size: tuple[int, int] | None) -> dict:
+        return _check_box(config, obj, path, size)
 
     def similarity(self, config, a, b):
         return box_iou_rows(box_rows(a), box_rows(b))
@@ -460,10 +468,8 @@ class Polygons(_ShapeType):
     component = "polygons"
     noun = "polygons"
 
-    def validate(self, config: PolygonsConfig, value: Any, where: str, ctx: AnswerContext = NO_CONTEXT) -> Any:
-        size = image_size(config, ctx)
-        return [_check_polygon(obj, f"{where}.{i}", size)
-                for i, obj in enumerate(_objects_of(config, value, where, self.noun))]
+    def check_object(self, config: PolygonsConfig, obj: dict, path: str, size: tuple[int, int] | None) -> dict:
+        return _check_polygon(obj, path, size)
 
     def similarity(self, config, a, b):
         return polygon_iou_rows([o["points"] for o in a], [o["points"] for o in b])
@@ -481,10 +487,8 @@ class Keypoints(_ShapeType):
     component = "keypoints"
     noun = "keypoint objects"
 
-    def validate(self, config: KeypointsConfig, value: Any, where: str, ctx: AnswerContext = NO_CONTEXT) -> Any:
-        size = image_size(config, ctx)
-        return [_check_keypoints(config, obj, f"{where}.{i}", size)
-                for i, obj in enumerate(_objects_of(config, value, where, self.noun))]
+    def check_object(self, config: KeypointsConfig, obj: dict, path: str, size: tuple[int, int] | None) -> dict:
+        return _check_keypoints(config, obj, path, size)
 
     def similarity(self, config: KeypointsConfig, a, b):
         """OKS, computed label by label (each label has its own keypoint list and sigmas)."""
@@ -513,10 +517,8 @@ class Masks(_ShapeType):
     component = "masks"
     noun = "masks"
 
-    def validate(self, config: MasksConfig, value: Any, where: str, ctx: AnswerContext = NO_CONTEXT) -> Any:
-        size = image_size(config, ctx)
-        return [_check_mask(obj, f"{where}.{i}", size)
-                for i, obj in enumerate(_objects_of(config, value, where, self.noun))]
+    def check_object(self, config: MasksConfig, obj: dict, path: str, size: tuple[int, int] | None) -> dict:
+        return _check_mask(obj, path, size)
 
     def similarity(self, config, a, b):
         from tutorloop.quality.masks import rle_iou_matrix
