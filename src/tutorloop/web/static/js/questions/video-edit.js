@@ -2,6 +2,7 @@
 // and the model-suggestion box.
 import { h } from '../ui.js';
 import { attributeEditor } from './attributes.js';
+import { labelsOf } from './choices.js';
 import { t, fmtPercent } from '../i18n.js';
 
 /** A JSON copy (answers are plain JSON). */
@@ -124,4 +125,24 @@ export function paintLabelButtons(buttons, activeLabel, readOnly) {
     button.setAttribute('aria-pressed', String(key === activeLabel));
     button.disabled = readOnly;
   }
+}
+
+/**
+ * What both video editors start from: the labels, the keys they claim, a colour per label, the video's slot,
+ * read-only mode and a copy of the answer. `fallback` is the widget to return when the video has no slot
+ * on this page (nothing to draw on); it is null otherwise.
+ */
+export function editorBasics(container, question, value, ctx) {
+  const labels = labelsOf(question);
+  const objects = Array.isArray(value) ? clone(value) : [];
+  const slot = ctx.fieldSlot ? ctx.fieldSlot(question.field) : null;
+  let fallback = null;
+  if (!slot) {
+    container.append(h('p', { class: 'muted' }, t('video.no_surface')));
+    fallback = { hotkeys: new Map(), getValue: () => objects, setValue() {}, isEmpty: () => !objects.length, focus() {} };
+  }
+  return {
+    labels, claimed: labelKeys(labels), colour: new Map(labels.map((l, i) => [l.value, i % 8])), slot,
+    readOnly: Boolean(ctx.readOnly), objects, fallback,
+  };
 }

@@ -11,11 +11,11 @@
 import { h } from '../ui.js';
 import { t, fmtNumber } from '../i18n.js';
 import { attributesFor } from './attributes.js';
-import { hotkeyMap, labelsOf, renderChoices } from './choices.js';
+import { hotkeyMap, renderChoices } from './choices.js';
 import { UndoStack } from './undo.js';
 import {
-  clone, isToolKey, labelKeys, neighbourFrame, nextId, suggestionBox, suggestionOf, toolButton, toolKeyText,
-  paintLabelButtons, paintObjectAttributes,
+  clone, isToolKey, neighbourFrame, nextId, suggestionBox, suggestionOf, toolButton, toolKeyText,
+  editorBasics, paintLabelButtons, paintObjectAttributes,
 } from './video-edit.js';
 import { clock, playerFor, svg } from './video-player.js';
 
@@ -31,16 +31,9 @@ export function summary(question, value) {
 }
 
 export function render(container, question, value, onChange, ctx) {
-  const labels = labelsOf(question);
-  const claimed = labelKeys(labels);
-  const colour = new Map(labels.map((l, i) => [l.value, i % 8]));
-  const slot = ctx.fieldSlot ? ctx.fieldSlot(question.field) : null;
-  const readOnly = Boolean(ctx.readOnly);
-  let segments = Array.isArray(value) ? clone(value) : [];
-  if (!slot) {
-    container.append(h('p', { class: 'muted' }, t('video.no_surface')));
-    return { hotkeys: new Map(), getValue: () => segments, setValue() {}, isEmpty: () => !segments.length, focus() {} };
-  }
+  const { labels, claimed, colour, slot, readOnly, objects, fallback } = editorBasics(container, question, value, ctx);
+  if (fallback) return fallback;
+  let segments = objects;
   const player = playerFor(slot, ctx, question.field);
   const lane = player.addLane(question.name);
   const suggestion = suggestionOf(ctx);

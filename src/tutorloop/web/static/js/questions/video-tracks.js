@@ -14,8 +14,8 @@ import { hotkeyMap, labelsOf, renderChoices } from './choices.js';
 import { UndoStack } from './undo.js';
 import { playerFor, svg } from './video-player.js';
 import {
-  clampBox, clone, dragBox, isToolKey, labelKeys, neighbourFrame, nextId, suggestionBox, suggestionOf, toolButton, toolKeyText,
-  paintLabelButtons, paintObjectAttributes,
+  clampBox, clone, dragBox, isToolKey, neighbourFrame, nextId, suggestionBox, suggestionOf, toolButton, toolKeyText,
+  editorBasics, paintLabelButtons, paintObjectAttributes,
 } from './video-edit.js';
 import { boxAt, keyframeIndex, visibleRuns, withKeyframe } from './video-interpolate.js';
 
@@ -36,16 +36,9 @@ export function summary(question, value) {
 }
 
 export function render(container, question, value, onChange, ctx) {
-  const labels = labelsOf(question);
-  const claimed = labelKeys(labels);
-  const colour = new Map(labels.map((l, i) => [l.value, i % 8]));
-  const slot = ctx.fieldSlot ? ctx.fieldSlot(question.field) : null;
-  const readOnly = Boolean(ctx.readOnly);
-  let tracks = Array.isArray(value) ? clone(value) : [];
-  if (!slot) {
-    container.append(h('p', { class: 'muted' }, t('video.no_surface')));
-    return { hotkeys: new Map(), getValue: () => tracks, setValue() {}, isEmpty: () => !tracks.length, focus() {} };
-  }
+  const { labels, claimed, colour, slot, readOnly, objects, fallback } = editorBasics(container, question, value, ctx);
+  if (fallback) return fallback;
+  let tracks = objects;
   const player = playerFor(slot, ctx, question.field);
   const overlay = player.addOverlay(question.name);
   const lane = player.addLane(question.name);
