@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from tutorloop.quality.agreement import krippendorff_alpha
-from tutorloop.quality.pairwise import fit_bradley_terry, position_bias
+from tutorloop.quality.pairwise import fit_bradley_terry
+from tutorloop.quality.preference_report import pairwise_position_bias
 
 MAX_RESPONSE_SCORES = 200  # strongest and weakest responses kept in the report
 
@@ -37,7 +38,7 @@ def pairwise_summary(config, rows: list[tuple[int, int, Any]], items: dict[int, 
     `rows` are (item id, person id, answer); `items` maps item id → item data (for response ids and models).
     """
     field = getattr(config, "field", None) or "responses"
-    comparisons, by_item = [], {}
+    comparisons, by_item, shown_as = [], {}, []
     for item_id, user_id, answer in rows:
         responses = (items.get(item_id) or {}).get(field) or []
         pair = _pair_of(config, responses)
@@ -46,13 +47,8 @@ def pairwise_summary(config, rows: list[tuple[int, int, Any]], items: dict[int, 
         models = {r["id"]: r.get("model") or r["id"] for r in responses}
         choice = answer["choice"]
         by_item.setdefault(item_id, []).append(choice)
-        shown = answer.get("shown") or list(pair)
-        left = shown[0] if shown and shown[0] in pair else pair[0]
-        right = pair[1] if left == pair[0] else pair[0]
-        winner = {"a": pair[0], "b": pair[1]}.get(choice)
-        outcome = "tie" if winner is None else ("first" if winner == left else "second")
-        comparisons.append({"left": left, "right": right, "outcome": outcome, "choice": choice,
-                            "a": f"{item_id}:{pair[0]}", "b": f"{item_id}:{pair[1]}",
+        shown_as.append((answer, pair[0]))
+        comparisons.append({"choice": choice, "a": f"{item_id}:{pair[0]}", "b": f"{item_id}:{pair[1]}",
                             "model_a": models.get(pair[0], pair[0]), "model_b": models.get(pair[1], pair[1])})
     out: dict[str, Any] = {"comparisons": len(comparisons), "items": len(by_item)}
     pairs_all = [(x, y) for choices in by_item.values() for x, y in combinations(choices, 2)]
@@ -62,8 +58,7 @@ def pairwise_summary(config, rows: list[tuple[int, int, Any]], items: dict[int, 
     if not comparisons:
         return out
     frame = pd.DataFrame(comparisons)
-    frame["first"], frame["second"] = frame["left"], frame["right"]
-    bias = position_bias(frame)
+    bias = pairwise_position_bias(shown_as)
     out["position_bias"] = {"share_left_wins": _finite(bias.share_first_), "ci": [_finite(bias.ci_low_),
                             _finite(bias.ci_high_)], "p_value": _finite(bias.p_value_),
                             "left_wins": bias.first_wins_, "right_wins": bias.second_wins_, "ties": bias.ties_}
